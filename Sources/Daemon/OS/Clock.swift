@@ -1,0 +1,18 @@
+import CSystem
+
+/// Time as the shell reads it. The core never reads a clock: the loop passes these values in.
+public enum Clock {
+    /// Milliseconds on the monotonic clock: for deadlines and intervals (never jumps).
+    public static func monotonicMs() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+
+    /// Milliseconds since the Unix epoch: for journal records and user-facing timestamps.
+    public static func wallMs() -> Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+    }
+}

@@ -1,0 +1,45 @@
+/// Everything that changes an account, as a value. The daemon decides an event, journals it
+/// (durably, for credits) and only then applies it; recovery applies the journaled events again.
+/// `Account.apply(_:)` is therefore the only mutator of money state, and replay is exact.
+public enum AccountEvent: Equatable, Sendable {
+    /// A payment found on the node: credited at most once per digest, ever.
+    case paymentCredited(Payment)
+    /// A manual credit by an admin (cash to the landlord …), with a free-text note.
+    case manualCredit(amount: Nanos, note: String, atMs: Int64)
+    /// Billing caught up with the meter's cumulative counter (a consumption checkpoint).
+    case counterCheckpoint(counter: WattHours, atMs: Int64)
+    /// The counter went backwards (meter reset or replaced): billing re-baselines at `to`.
+    case counterRebaselined(from: WattHours, to: WattHours, atMs: Int64)
+    /// The counter jumped further than the circuit could draw: not billed, recorded as a fault.
+    case counterJumpRejected(from: WattHours, to: WattHours, atMs: Int64)
+    /// The tariff changed (configuration reload): billing from here on uses the new price.
+    case tariffChanged(pricePerKWh: Nanos, atMs: Int64)
+    /// Emergency credit was granted automatically as credit ran out.
+    case emergencyGranted(amount: Nanos, atMs: Int64)
+    /// An admin's relay override (`relay METER on|off|auto`).
+    case relayOverride(RelayOverride, atMs: Int64)
+    /// The payment cursor for the account's address moved past `digest` (all before it are handled).
+    case paymentCursor(digest: String)
+}
+
+/// A payment credited from the node, as journaled.
+public struct Payment: Equatable, Sendable {
+    public var digest: String
+    public var amount: Nanos
+    public var checkpoint: UInt64
+    public var timestampMs: Int64
+
+    public init(digest: String, amount: Nanos, checkpoint: UInt64, timestampMs: Int64) {
+        self.digest = digest
+        self.amount = amount
+        self.checkpoint = checkpoint
+        self.timestampMs = timestampMs
+    }
+}
+
+/// An admin's manual relay control.
+public enum RelayOverride: UInt8, Equatable, Sendable {
+    case auto = 0
+    case on = 1
+    case off = 2
+}
