@@ -35,7 +35,7 @@ let package = Package(
         module("ModbusRTU"),
         module("Meters", ["ModbusRTU"]),
         module("Ledger"),
-        module("Journal", ["Ledger"]),
+        module("Journal", ["Ledger", "CSystem"]),
         module("IotaRPC", ["Ledger"]),
         module("Config", ["Ledger"]),
         module("Control", ["Ledger"]),

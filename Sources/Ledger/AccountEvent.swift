@@ -20,6 +20,8 @@ public enum AccountEvent: Equatable, Sendable {
     case relayOverride(RelayOverride, atMs: Int64)
     /// The payment cursor for the account's address moved past `digest` (all before it are handled).
     case paymentCursor(digest: String)
+    /// First start: transactions up to `cursor` (nil: none exist) are the baseline, not credited.
+    case paymentBaseline(cursor: String?)
 }
 
 /// A payment credited from the node, as journaled.
