@@ -131,8 +131,19 @@ demo-shell:
 bench:
 	@echo "bench: not there yet (issue: the newcomer's path)"; exit 1
 
+# make install [DESTDIR=…] [ARCH=aarch64]: the binary, the init script, the systemd unit, and the
+# sample configuration unless one is already there (an operator's config is never overwritten).
+ARCH    ?= $(shell uname -m)
+BINDIR   = $(if $(filter aarch64 arm64,$(ARCH)),build/aarch64,build)
 install:
-	@echo "install: not there yet (issue: the daemon)"; exit 1
+	@[ -x $(BINDIR)/tanglemeter ] || $(MAKE) $(if $(filter aarch64 arm64,$(ARCH)),firmware-aarch64,firmware)
+	install -D -m 0755 $(BINDIR)/tanglemeter $(DESTDIR)/usr/sbin/tanglemeter
+	install -D -m 0755 etc/init.d/tanglemeter $(DESTDIR)/etc/init.d/tanglemeter
+	install -D -m 0644 etc/systemd/tanglemeter.service $(DESTDIR)/lib/systemd/system/tanglemeter.service
+	@if [ -e $(DESTDIR)/etc/tanglemeter.conf ]; then \
+	  echo "keeping existing $(DESTDIR)/etc/tanglemeter.conf"; \
+	else install -D -m 0640 etc/tanglemeter.conf $(DESTDIR)/etc/tanglemeter.conf; fi
+	install -d -m 0700 $(DESTDIR)/var/lib/tanglemeter
 
 clean:
 	rm -rf .build .build-embedded .build-aarch64 .build-fuzz build
