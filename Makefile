@@ -16,7 +16,7 @@ PRODUCTS     := tanglemeter pzem-sim
 # Seconds a bounded fuzz run may take in `make check`; `make soak` runs much longer.
 FUZZ_RUNS    ?= 200000
 
-APT_PACKAGES := libgpiod-dev libcurl4-openssl-dev socat pkg-config gpiod mbpoll file \
+APT_PACKAGES := libgpiod-dev libcurl4-openssl-dev socat pkg-config gpiod mbpoll file busybox-static \
                 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static binutils-aarch64-linux-gnu
 APT_ARM64    := libcurl4-openssl-dev:arm64 libgpiod-dev:arm64
 
