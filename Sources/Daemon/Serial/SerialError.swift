@@ -10,6 +10,8 @@ public enum SerialError: Error, Equatable, Sendable {
     /// The device went away: end of file or EIO on read (a pty whose master closed, a USB adapter
     /// unplugged). The port must be reopened.
     case hangUp(device: String)
+    /// The driver would not take a whole request frame (output buffer full: the line is wedged).
+    case writeStalled(device: String)
     /// The port is closed (after a hang-up or `close()`); `reopen()` first.
     case notOpen(device: String)
 
@@ -24,6 +26,8 @@ public enum SerialError: Error, Equatable, Sendable {
             return error.message
         case .hangUp(let device):
             return "\(device): device closed or vanished"
+        case .writeStalled(let device):
+            return "\(device): write stalled (output buffer full)"
         case .notOpen(let device):
             return "\(device): port is not open"
         }

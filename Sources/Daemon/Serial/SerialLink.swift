@@ -3,6 +3,10 @@
 public protocol SerialLink {
     /// The device path, for messages.
     var device: String { get }
+    /// The fd to poll for input; nil while the link is closed.
+    var descriptor: FileDescriptor? { get }
+    /// Opens the device again after a hang-up.
+    mutating func reopen() throws(SerialError)
     /// Discards bytes received but not yet read (stale replies, line noise).
     mutating func flushInput() throws(SerialError)
     /// Writes what the line takes now; returns the count written (0 if it would block).
