@@ -53,5 +53,5 @@ struct BusCounterTable {
         }
     }
 
-    var slaves: [UInt8] { entries.map(\.slave) }
+    var slaves: [UInt8] { entries.map { $0.slave } }
 }
