@@ -24,6 +24,7 @@ struct ScriptedLink: SerialLink {
         if let failure = wire.reopenFailure { throw failure }
         wire.open = true
     }
+    mutating func close() { wire.open = false }
     mutating func flushInput() throws(SerialError) { wire.flushes += 1; wire.inbox = [] }
     mutating func write(_ bytes: [UInt8]) throws(SerialError) -> Int { wire.written.append(bytes); return bytes.count }
     mutating func read(upTo count: Int) throws(SerialError) -> [UInt8] {
@@ -255,5 +256,16 @@ let sampleRegisters: [UInt16] = [0x08D1, 0x006C, 0x0000, 0x00F4, 0x0000, 0x0026,
         wire.inbox = sampleReply
         let event4 = bus.handleReadable(nowMicros: 640_000)
         #expect(event4 == .completed(readAll1, .registers(sampleRegisters), elapsedMicros: 40_000))
+    }
+
+    @Test func closeAbandonsTheExchangeAndTheNextStartReopens() {
+        var (bus, wire) = makeBus()
+        _ = bus.start(readAll1)
+        _ = bus.handleTimer(nowMicros: 0)
+        bus.close()
+        #expect(!bus.isBusy && !bus.wantsReadable && bus.nextDeadline() == nil && !wire.open)
+        let accepted = bus.start(readAll1)
+        let event = bus.handleTimer(nowMicros: 10_000)
+        #expect(accepted && event == nil && wire.open && wire.reopens == 1 && wire.written.count == 2)
     }
 }

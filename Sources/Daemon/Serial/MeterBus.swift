@@ -135,10 +135,12 @@ public struct MeterBus<Link: SerialLink> {
         }
     }
 
-    /// Forgets any request in progress and closes nothing: for a reload that replaces the bus.
-    public mutating func cancel() {
+    /// Abandons any request in progress (no event) and closes the port: shutdown, or a reload that
+    /// changes the line settings. A later `start` reopens it.
+    public mutating func close() {
         phase = .idle
         drainUntil = nil
+        link.close()
     }
 
     // MARK: - Steps

@@ -7,6 +7,8 @@ public protocol SerialLink {
     var descriptor: FileDescriptor? { get }
     /// Opens the device again after a hang-up.
     mutating func reopen() throws(SerialError)
+    /// Closes the device (nothing if already closed).
+    mutating func close()
     /// Discards bytes received but not yet read (stale replies, line noise).
     mutating func flushInput() throws(SerialError)
     /// Writes what the line takes now; returns the count written (0 if it would block).
