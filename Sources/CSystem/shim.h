@@ -40,6 +40,8 @@ static inline int tm_fcntl_setfd_cloexec(int fd) { return fcntl(fd, F_SETFD, FD_
 
 // ioctl(2) is variadic; each request the daemon makes gets its own typed wrapper.
 static inline int tm_ioctl_exclusive(int fd) { return ioctl(fd, TIOCEXCL); }
+// Reads back the TIOCEXCL flag (Linux >= 3.8): tests prove the port holds its line exclusively.
+static inline int tm_ioctl_get_exclusive(int fd, int *exclusive) { return ioctl(fd, TIOCGEXCL, exclusive); }
 static inline int tm_ioctl_bytes_readable(int fd, int *count) { return ioctl(fd, FIONREAD, count); }
 
 // Function-like macros from <sys/stat.h>.
