@@ -1,0 +1,25 @@
+/// Power in tenths of a watt, the resolution of the PZEM-004T's power register. Signed, so a meter
+/// that reports export as negative power still fits.
+public struct Deciwatts: Hashable, Comparable, Sendable {
+    public var value: Int64
+
+    public static let zero = Deciwatts(0)
+    /// The most a PZEM-004T with its 100 A current transformer measures (datasheet: 0–23 kW); the
+    /// default physical limit for rejecting impossible counter jumps.
+    public static let pzem004tMaximum = Deciwatts(230_000)
+
+    public init(_ value: Int64) { self.value = value }
+
+    public static func < (a: Deciwatts, b: Deciwatts) -> Bool { a.value < b.value }
+
+    /// Parses an exact power: `500W` (up to 1 decimal) or `2.3kW` (up to 4 decimals); a space
+    /// before the unit is allowed.
+    public static func parse(_ text: Substring) throws(LedgerError) -> Deciwatts {
+        let (number, unit) = try splitQuantity(text, expected: "a power like 500W or 2.3kW")
+        switch unit {
+        case "W": return Deciwatts(try parseDecimal(number, scaleDigits: 1, what: "W"))
+        case "kW": return Deciwatts(try parseDecimal(number, scaleDigits: 4, what: "kW"))
+        default: throw .invalidAmount(text: String(text), reason: "power unit must be W or kW")
+        }
+    }
+}
