@@ -83,8 +83,10 @@ enum FileOps {
         _ = try retrying("rename", "\(from) to \(to)") { CSystem.rename(from, to) }
     }
 
-    /// Removes `path` if it is there.
+    /// Removes `path` if it is there (checked first: on a read-only mount unlink fails with EROFS
+    /// even for a name that does not exist, and the error worth reporting is the journal's own).
     static func unlinkIfPresent(_ path: String) throws(JournalError) {
+        guard try exists(path) else { return }
         if unlink(path) != 0 && tm_errno() != ENOENT {
             throw .system(operation: "unlink", path: path, errno: tm_errno())
         }

@@ -28,9 +28,11 @@ extension JournalFile {
         var salt = FileOps.randomSalt()
         if salt == header.salt { salt &+= 1 }   // a stale block of the old file must not verify
         let newHeader = JournalFormat.Header(salt: salt, generation: header.generation &+ 1)
-        var bytes = JournalFormat.encodeHeader(newHeader)
+        let headerBytes = JournalFormat.encodeHeader(newHeader)
+        var bytes: [UInt8] = []
         var newEncoder = RecordEncoder(salt: salt)
-        try newEncoder.encode(.snapshot(snapshot), fileOffset: bytes.count, into: &bytes)
+        try newEncoder.encode(.snapshot(snapshot), fileOffset: headerBytes.count, into: &bytes)
+        bytes = headerBytes + bytes
         try JournalFile.replaceAtomically(path, with: bytes, afterRename: { () throws(JournalError) in
             // from here the new file is the journal: appends must go to it, never the old inode
             FileOps.close(fd)

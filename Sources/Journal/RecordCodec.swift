@@ -12,8 +12,8 @@ struct RecordEncoder {
         for (index, name) in meterNames.enumerated() { meterIndex[name] = index }
     }
 
-    /// Appends `record` (and a `meterName` record before it if needed), framed for file offset
-    /// `offset + out.count`, to `out`. Throws before touching `out` if a field is out of bounds.
+    /// Appends `record` (and a `meterName` record before it if needed) to `out`, whose first byte
+    /// goes to file offset `offset`. Throws before touching `out` if a field is out of bounds.
     mutating func encode(_ record: JournalRecord, fileOffset offset: Int, into out: inout [UInt8]) throws(JournalError) {
         var w = FieldWriter()
         switch record {
