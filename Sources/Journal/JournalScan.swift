@@ -81,3 +81,10 @@ struct JournalScan {
         meterNames = decoder.meterNames
     }
 }
+
+/// Recovers a journal image held in memory, exactly as `JournalFile.open` would, without touching
+/// any file (for inspecting a journal that was set aside, and for the fuzzer). `path` only names
+/// the image in errors.
+public func recoverJournal(image: UnsafeBufferPointer<UInt8>, path: String = "(image)") throws(JournalError) -> Recovery {
+    try JournalScan.scan(image, path: path).recovery
+}
