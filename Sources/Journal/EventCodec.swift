@@ -1,0 +1,100 @@
+import Ledger
+
+/// The payload layout of each `AccountEvent` case, after its tag and meter index. One function
+/// writes and one reads, side by side, so the two cannot drift apart.
+enum EventCodec {
+    static func tag(of event: AccountEvent) -> RecordTag {
+        switch event {
+        case .paymentCredited: return .paymentCredited
+        case .manualCredit: return .manualCredit
+        case .counterCheckpoint: return .counterCheckpoint
+        case .counterRebaselined: return .counterRebaselined
+        case .counterJumpRejected: return .counterJumpRejected
+        case .tariffChanged: return .tariffChanged
+        case .emergencyGranted: return .emergencyGranted
+        case .relayOverride: return .relayOverride
+        case .paymentCursor: return .paymentCursor
+        case .paymentBaseline: return .paymentBaseline
+        }
+    }
+
+    static func encode(_ event: AccountEvent, into w: inout FieldWriter) throws(JournalError) {
+        switch event {
+        case .paymentCredited(let payment):
+            try encode(payment, into: &w)
+        case .manualCredit(let amount, let note, let atMs):
+            w.signed(amount.value)
+            try w.string(note, limit: JournalLimits.note, field: "note")
+            w.signed(atMs)
+        case .counterCheckpoint(let counter, let atMs):
+            w.signed(counter.value)
+            w.signed(atMs)
+        case .counterRebaselined(let from, let to, let atMs), .counterJumpRejected(let from, let to, let atMs):
+            w.signed(from.value)
+            w.signed(to.value)
+            w.signed(atMs)
+        case .tariffChanged(let price, let atMs), .emergencyGranted(let price, let atMs):
+            w.signed(price.value)
+            w.signed(atMs)
+        case .relayOverride(let mode, let atMs):
+            w.byte(mode.rawValue)
+            w.signed(atMs)
+        case .paymentCursor(let digest):
+            try w.string(digest, limit: JournalLimits.digest, field: "payment cursor")
+        case .paymentBaseline(let cursor):
+            w.byte(cursor == nil ? 0 : 1)
+            if let cursor { try w.string(cursor, limit: JournalLimits.digest, field: "baseline cursor") }
+        }
+    }
+
+    static func decode(_ tag: RecordTag, from r: inout FieldReader) throws(JournalError) -> AccountEvent? {
+        switch tag {
+        case .paymentCredited:
+            return .paymentCredited(try decodePayment(from: &r))
+        case .manualCredit:
+            let amount = Nanos(try r.signed())
+            let note = try r.string(limit: JournalLimits.note, field: "note")
+            return .manualCredit(amount: amount, note: note, atMs: try r.signed())
+        case .counterCheckpoint:
+            let counter = WattHours(try r.signed())
+            return .counterCheckpoint(counter: counter, atMs: try r.signed())
+        case .counterRebaselined, .counterJumpRejected:
+            let from = WattHours(try r.signed())
+            let to = WattHours(try r.signed())
+            let atMs = try r.signed()
+            return tag == .counterRebaselined ? .counterRebaselined(from: from, to: to, atMs: atMs)
+                                              : .counterJumpRejected(from: from, to: to, atMs: atMs)
+        case .tariffChanged:
+            let price = Nanos(try r.signed())
+            return .tariffChanged(pricePerKWh: price, atMs: try r.signed())
+        case .emergencyGranted:
+            let amount = Nanos(try r.signed())
+            return .emergencyGranted(amount: amount, atMs: try r.signed())
+        case .relayOverride:
+            let raw = try r.byte()
+            guard let mode = RelayOverride(rawValue: raw) else { throw r.fail("relay override \(raw) unknown") }
+            return .relayOverride(mode, atMs: try r.signed())
+        case .paymentCursor:
+            return .paymentCursor(digest: try r.string(limit: JournalLimits.digest, field: "payment cursor"))
+        case .paymentBaseline:
+            let present = try r.bool()
+            return .paymentBaseline(cursor: present ? try r.string(limit: JournalLimits.digest, field: "baseline cursor") : nil)
+        case .meterName, .started, .snapshotV1:
+            return nil
+        }
+    }
+
+    static func encode(_ payment: Payment, into w: inout FieldWriter) throws(JournalError) {
+        try w.string(payment.digest, limit: JournalLimits.digest, field: "payment digest")
+        w.signed(payment.amount.value)
+        w.unsigned(payment.checkpoint)
+        w.signed(payment.timestampMs)
+    }
+
+    static func decodePayment(from r: inout FieldReader) throws(JournalError) -> Payment {
+        let digest = try r.string(limit: JournalLimits.digest, field: "payment digest")
+        let amount = Nanos(try r.signed())
+        let checkpoint = try r.unsigned()
+        return Payment(digest: digest, amount: amount, checkpoint: checkpoint, timestampMs: try r.signed())
+    }
+}

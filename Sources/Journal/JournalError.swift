@@ -1,0 +1,47 @@
+import CSystem
+
+/// Everything the journal can refuse or fail at, rendered to text once by `message`.
+/// OS failures carry the operation, the path and errno, so a full disk or a read-only mount is
+/// reported as such (`fdatasync /var/lib/tanglemeter/journal: No space left on device (errno 28)`).
+public enum JournalError: Error, Equatable, Sendable {
+    /// A system call failed.
+    case system(operation: String, path: String, errno: Int32)
+    /// A record that cannot be written because it could not be read back (a field over its bound).
+    case invalidRecord(reason: String)
+    /// Bytes that do not decode as a record (only ever seen inside a file whose checksum held:
+    /// a writer bug, or corruption that happened to keep the checksum).
+    case malformed(offset: Int, reason: String)
+    /// The file or a record was written by a newer tanglemeter (unknown format version or tag).
+    case unsupported(path: String, offset: Int, what: String)
+    /// The file is damaged (see `JournalDamage`); nothing may be appended to it.
+    case damaged(path: String, offset: Int, reason: String)
+    /// An earlier failure left the file in a state this process cannot vouch for: reopen it.
+    case unusable(path: String, reason: String)
+    /// A journaled event did not apply to the recovered state.
+    case replay(meter: String, reason: String)
+
+    public var message: String {
+        switch self {
+        case .system(let operation, let path, let code):
+            return "\(operation) \(path): \(errnoText(code)) (errno \(code))"
+        case .invalidRecord(let reason):
+            return "record not written: \(reason)"
+        case .malformed(let offset, let reason):
+            return "malformed record at byte \(offset): \(reason)"
+        case .unsupported(let path, let offset, let what):
+            return "\(path): \(what) at byte \(offset) was written by a newer tanglemeter"
+        case .damaged(let path, let offset, let reason):
+            return "journal \(path) is damaged at byte \(offset): \(reason)"
+        case .unusable(let path, let reason):
+            return "journal \(path) must be reopened: \(reason)"
+        case .replay(let meter, let reason):
+            return "replaying the journal for meter \(meter): \(reason)"
+        }
+    }
+}
+
+/// strerror(3) as a Swift string.
+func errnoText(_ code: Int32) -> String {
+    guard let text = strerror(code) else { return "error \(code)" }
+    return String(cString: text)
+}

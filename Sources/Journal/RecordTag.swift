@@ -1,0 +1,21 @@
+/// The first byte of every record body. A tag names one record kind in one layout: a layout that
+/// changes gets a new tag, and old tags stay readable, so a tag this build does not know means a
+/// newer writer and is reported as such, never skipped.
+enum RecordTag: UInt8 {
+    /// Binds a meter name to the next index in this file; events then carry the index (1 byte)
+    /// instead of the name (up to 33 bytes): a checkpoint must stay small (SD-card wear budget).
+    case meterName = 0x01
+    case started = 0x02
+    case snapshotV1 = 0x03
+
+    case paymentCredited = 0x10
+    case manualCredit = 0x11
+    case counterCheckpoint = 0x12
+    case counterRebaselined = 0x13
+    case counterJumpRejected = 0x14
+    case tariffChanged = 0x15
+    case emergencyGranted = 0x16
+    case relayOverride = 0x17
+    case paymentCursor = 0x18
+    case paymentBaseline = 0x19
+}

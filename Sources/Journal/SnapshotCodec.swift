@@ -1,0 +1,87 @@
+import Ledger
+
+/// The layout of a snapshot record (tag `snapshotV1`): every field of `AccountState`, in a fixed
+/// order. When `AccountState` gains a field, this layout gets a new tag (a test counts the fields).
+enum SnapshotCodec {
+    static func encode(_ snapshot: JournalSnapshot, into w: inout FieldWriter) throws(JournalError) {
+        w.signed(snapshot.atMs)
+        guard snapshot.meters.count <= JournalLimits.meters else {
+            throw .invalidRecord(reason: "snapshot of \(snapshot.meters.count) meters, at most \(JournalLimits.meters)")
+        }
+        w.unsigned(UInt64(snapshot.meters.count))
+        for meter in snapshot.meters {
+            try w.string(meter.name, limit: JournalLimits.meterName, field: "meter name")
+            try encode(meter.state, into: &w)
+        }
+    }
+
+    static func decode(from r: inout FieldReader) throws(JournalError) -> JournalSnapshot {
+        let atMs = try r.signed()
+        let count = try r.count(limit: JournalLimits.meters, field: "meter count")
+        var meters: [MeterSnapshot] = []
+        meters.reserveCapacity(count)
+        for _ in 0..<count {
+            let name = try r.string(limit: JournalLimits.meterName, field: "meter name")
+            meters.append(MeterSnapshot(name: name, state: try decodeState(from: &r)))
+        }
+        return JournalSnapshot(atMs: atMs, meters: meters)
+    }
+
+    static func encode(_ s: AccountState, into w: inout FieldWriter) throws(JournalError) {
+        w.signed(s.credited.value)
+        w.signed(s.billed.value)
+        w.byte(s.counter == nil ? 0 : 1)
+        if let counter = s.counter { w.signed(counter.value) }
+        w.signed(s.tariff.pricePerKWh.value)
+        w.signed(s.segmentStart.value)
+        w.signed(s.chargedBeforeSegment.value)
+        w.signed(s.emergencyGranted.value)
+        w.byte(s.emergencyArmed ? 1 : 0)
+        w.byte(s.relayOverride.rawValue)
+        // sorted: a Set's order changes from run to run, and equal states should give equal bytes
+        let digests = s.creditedDigests.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        w.unsigned(UInt64(digests.count))
+        for digest in digests { try w.string(digest, limit: JournalLimits.digest, field: "credited digest") }
+        w.unsigned(UInt64(s.recentPayments.count))
+        for payment in s.recentPayments { try EventCodec.encode(payment, into: &w) }
+        w.signed(s.paymentCount)
+        w.byte(s.paymentCursor == nil ? 0 : 1)
+        if let cursor = s.paymentCursor { try w.string(cursor, limit: JournalLimits.digest, field: "payment cursor") }
+        w.byte(s.paymentBaselineDone ? 1 : 0)
+        w.signed(s.counterRebaselines)
+        w.signed(s.counterJumpsRejected)
+    }
+
+    static func decodeState(from r: inout FieldReader) throws(JournalError) -> AccountState {
+        let credited = Nanos(try r.signed())
+        let billed = WattHours(try r.signed())
+        let counter: WattHours? = try r.bool() ? WattHours(try r.signed()) : nil
+        var s = AccountState(tariff: Tariff(pricePerKWh: Nanos(try r.signed())))
+        s.credited = credited
+        s.billed = billed
+        s.counter = counter
+        s.segmentStart = WattHours(try r.signed())
+        s.chargedBeforeSegment = Nanos(try r.signed())
+        s.emergencyGranted = Nanos(try r.signed())
+        s.emergencyArmed = try r.bool()
+        let raw = try r.byte()
+        guard let mode = RelayOverride(rawValue: raw) else { throw r.fail("relay override \(raw) unknown") }
+        s.relayOverride = mode
+        // every element takes at least one byte, so a count beyond the bytes left is damage,
+        // refused before it can reserve memory
+        let digestCount = try r.count(limit: r.remaining, field: "credited digest count")
+        s.creditedDigests.reserveCapacity(digestCount)
+        for _ in 0..<digestCount {
+            s.creditedDigests.insert(try r.string(limit: JournalLimits.digest, field: "credited digest"))
+        }
+        let recentCount = try r.count(limit: r.remaining, field: "recent payment count")
+        s.recentPayments.reserveCapacity(recentCount)
+        for _ in 0..<recentCount { s.recentPayments.append(try EventCodec.decodePayment(from: &r)) }
+        s.paymentCount = try r.signed()
+        s.paymentCursor = try r.bool() ? try r.string(limit: JournalLimits.digest, field: "payment cursor") : nil
+        s.paymentBaselineDone = try r.bool()
+        s.counterRebaselines = try r.signed()
+        s.counterJumpsRejected = try r.signed()
+        return s
+    }
+}

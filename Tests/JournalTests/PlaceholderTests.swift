@@ -1,3 +1,0 @@
-import Testing
-@testable import Journal
-@Test func placeholder() { #expect(1 + 1 == 2) }

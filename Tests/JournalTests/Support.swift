@@ -1,0 +1,136 @@
+import Foundation
+import Testing
+@testable import Journal
+import Ledger
+
+/// A fresh directory for one test, removed afterwards. On /dev/shm when there is one: the tests
+/// open thousands of journals and every open fsyncs; a disk would make that slow, not truer.
+final class TempDir {
+    let path: String
+
+    init() {
+        let base = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
+        var template = Array("\(base)/journal-test-XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        precondition(made != nil, "mkdtemp failed")
+        path = String(cString: template)
+    }
+
+    func file(_ name: String = "journal") -> String { "\(path)/\(name)" }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+}
+
+func readBytes(_ path: String) -> [UInt8] { [UInt8](FileManager.default.contents(atPath: path) ?? Data()) }
+
+func writeBytes(_ path: String, _ bytes: [UInt8]) {
+    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+}
+
+/// A deterministic generator (SplitMix64), so a failing seed can be replayed.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+extension SeededGenerator {
+    /// Mostly everyday values, sometimes the extremes a codec gets wrong.
+    mutating func int64() -> Int64 {
+        switch Int.random(in: 0..<8, using: &self) {
+        case 0: return [Int64.min, Int64.max, 0, -1, 1][Int.random(in: 0..<5, using: &self)]
+        case 1: return Int64(bitPattern: next())
+        default: return Int64.random(in: 0...2_000_000_000_000, using: &self)
+        }
+    }
+
+    mutating func text(maxLength: Int, alphabet: String = "abcdefghijklmnopqrstuvwxyz0123456789_-") -> String {
+        let letters = Array(alphabet)
+        let length = Int.random(in: 0...maxLength, using: &self)
+        return String((0..<length).map { _ in letters[Int.random(in: 0..<letters.count, using: &self)] })
+    }
+
+    mutating func digest() -> String {
+        text(maxLength: JournalLimits.digest, alphabet: "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz")
+    }
+
+    mutating func event() -> AccountEvent {
+        switch Int.random(in: 0..<10, using: &self) {
+        case 0: return .paymentCredited(Payment(digest: digest(), amount: Nanos(int64()), checkpoint: next(), timestampMs: int64()))
+        case 1: return .manualCredit(amount: Nanos(int64()), note: text(maxLength: 80, alphabet: "cash from flat 3 ünïcødé €"), atMs: int64())
+        case 2: return .counterCheckpoint(counter: WattHours(int64()), atMs: int64())
+        case 3: return .counterRebaselined(from: WattHours(int64()), to: WattHours(int64()), atMs: int64())
+        case 4: return .counterJumpRejected(from: WattHours(int64()), to: WattHours(int64()), atMs: int64())
+        case 5: return .tariffChanged(pricePerKWh: Nanos(int64()), atMs: int64())
+        case 6: return .emergencyGranted(amount: Nanos(int64()), atMs: int64())
+        case 7: return .relayOverride([.auto, .on, .off][Int.random(in: 0..<3, using: &self)], atMs: int64())
+        case 8: return .paymentCursor(digest: digest())
+        default: return .paymentBaseline(cursor: Bool.random(using: &self) ? digest() : nil)
+        }
+    }
+
+    mutating func meterName() -> String {
+        ["main", "flat-3", "a", String(repeating: "m", count: 32)][Int.random(in: 0..<4, using: &self)]
+    }
+
+    mutating func accountState() -> AccountState {
+        var s = AccountState(tariff: Tariff(pricePerKWh: Nanos(int64())))
+        s.credited = Nanos(int64())
+        s.billed = WattHours(int64())
+        s.counter = Bool.random(using: &self) ? WattHours(int64()) : nil
+        s.segmentStart = WattHours(int64())
+        s.chargedBeforeSegment = Nanos(int64())
+        s.emergencyGranted = Nanos(int64())
+        s.emergencyArmed = Bool.random(using: &self)
+        s.relayOverride = [.auto, .on, .off][Int.random(in: 0..<3, using: &self)]
+        for _ in 0..<Int.random(in: 0..<20, using: &self) { s.creditedDigests.insert(digest()) }
+        for _ in 0..<Int.random(in: 0..<5, using: &self) {
+            s.recentPayments.append(Payment(digest: digest(), amount: Nanos(int64()), checkpoint: next(), timestampMs: int64()))
+        }
+        s.paymentCount = int64()
+        s.paymentCursor = Bool.random(using: &self) ? digest() : nil
+        s.paymentBaselineDone = Bool.random(using: &self)
+        s.counterRebaselines = int64()
+        s.counterJumpsRejected = int64()
+        return s
+    }
+
+    mutating func record() -> JournalRecord {
+        switch Int.random(in: 0..<20, using: &self) {
+        case 0: return .started(atMs: int64())
+        case 1: return .snapshot(JournalSnapshot(atMs: int64(), meters: (0..<Int.random(in: 0..<3, using: &self)).map { k in
+            MeterSnapshot(name: "m\(k)", state: accountState()) }))
+        default: return .event(meter: meterName(), event())
+        }
+    }
+}
+
+/// What recovery must return after `records` were appended: the latest snapshot and the events after it.
+func expectedRecovery(_ records: [JournalRecord]) -> (JournalSnapshot?, [JournalEvent]) {
+    var snapshot: JournalSnapshot?
+    var events: [JournalEvent] = []
+    for record in records {
+        switch record {
+        case .started: break
+        case .snapshot(let s): snapshot = s; events = []
+        case .event(let meter, let event): events.append(JournalEvent(meter: meter, event: event))
+        }
+    }
+    return (snapshot, events)
+}
+
+/// Opens `path`, failing the test on an error.
+func openJournal(_ path: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> (JournalFile, Recovery) {
+    do {
+        return try JournalFile.open(path: path)
+    } catch {
+        Issue.record("open \(path): \(error.message)", sourceLocation: sourceLocation)
+        throw error
+    }
+}
