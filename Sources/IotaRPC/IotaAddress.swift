@@ -1,0 +1,97 @@
+/// An IOTA Rebased address in its one canonical form: `0x` + 64 lowercase hex digits (32 bytes).
+/// Addresses are always sent and compared in this form, whatever case or length they came in.
+public struct IotaAddress: Hashable, Sendable {
+    /// `0x` + 64 lowercase hex digits.
+    public let text: String
+
+    /// Parses a configured `iota.address`: `0x` + exactly 64 hex digits, either case. Short forms
+    /// are refused here: a truncated copy-paste must not silently become someone else's address.
+    public init(config text: String) throws(IotaRPCError) {
+        let digits = try IotaAddress.hexDigits(of: text)
+        guard digits.count == 64 else {
+            throw .invalidAddress(text: IotaAddress.excerpt(text), reason: "expected 0x and 64 hex digits, got \(digits.count) digits")
+        }
+        self.text = IotaAddress.canonical(digits)
+    }
+
+    /// Normalises an address as a node writes it, including short forms of system addresses
+    /// (`0x2` → `0x000…0002`): `0x` + 1…64 hex digits, either case, left-padded with zeros.
+    public init(normalising text: String) throws(IotaRPCError) {
+        self.text = IotaAddress.canonical(try IotaAddress.hexDigits(of: text))
+    }
+
+    static func hexDigits(of text: String) throws(IotaRPCError) -> ArraySlice<UInt8> {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 2, bytes[0] == UInt8(ascii: "0"), bytes[1] == UInt8(ascii: "x") else {
+            throw .invalidAddress(text: excerpt(text), reason: "must start with 0x")
+        }
+        let digits = bytes[2...]
+        guard !digits.isEmpty, digits.count <= 64 else {
+            throw .invalidAddress(text: excerpt(text), reason: "expected 1 to 64 hex digits after 0x")
+        }
+        for byte in digits where hexDigitValue(byte) == nil {
+            throw .invalidAddress(text: excerpt(text), reason: "\(printable(byte)) is not a hex digit")
+        }
+        return digits
+    }
+
+    static func canonical(_ digits: ArraySlice<UInt8>) -> String {
+        var out: [UInt8] = [UInt8(ascii: "0"), UInt8(ascii: "x")]
+        out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: 64 - digits.count))
+        for byte in digits {
+            // ASCII upper → lower case; digits are untouched by the OR.
+            out.append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "F") ? byte | 0x20 : byte)
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// At most 80 characters of an offending text, so a hostile reply cannot flood the log.
+    static func excerpt(_ text: String) -> String {
+        text.utf8.count <= 80 ? text : String(decoding: Array(text.utf8.prefix(77)), as: UTF8.self) + "..."
+    }
+}
+
+/// A transaction digest: 32 bytes in Base58 (Bitcoin alphabet), 32 to 44 characters. Case-sensitive:
+/// kept exactly as the node wrote it. Checking the alphabet also keeps spaces and newlines out of
+/// the journal and the control socket's lines.
+public struct TransactionDigest: Hashable, Sendable {
+    public let text: String
+
+    public init?(_ text: String) {
+        let bytes = text.utf8
+        guard bytes.count >= 32, bytes.count <= 44 else { return nil }
+        for byte in bytes where !TransactionDigest.isBase58(byte) { return nil }
+        self.text = text
+    }
+
+    static func isBase58(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "1")...UInt8(ascii: "9"): return true
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): return byte != UInt8(ascii: "I") && byte != UInt8(ascii: "O")
+        case UInt8(ascii: "a")...UInt8(ascii: "z"): return byte != UInt8(ascii: "l")
+        default: return false
+        }
+    }
+}
+
+/// Coin-type strings: the node writes `0x2::iota::IOTA` (fullnode, short system address) or the
+/// 64-digit form (indexer). Compared with the address part normalised.
+public enum CoinType {
+    public static let iota = "0x2::iota::IOTA"
+
+    /// Whether `text` names the IOTA coin, in short or long form.
+    public static func isIOTA(_ text: String) -> Bool {
+        let suffix = "::iota::IOTA"
+        guard text.hasSuffix(suffix) else { return false }
+        let addressPart = String(decoding: Array(text.utf8.dropLast(suffix.utf8.count)), as: UTF8.self)
+        guard let address = try? IotaAddress(normalising: addressPart) else { return false }
+        return address == IotaAddress.framework
+    }
+}
+
+extension IotaAddress {
+    /// `0x2`, the IOTA framework package that defines the coin.
+    static let framework = IotaAddress(canonical: canonical(Array("2".utf8)[...]))
+
+    private init(canonical text: String) { self.text = text }
+}
