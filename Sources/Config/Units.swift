@@ -1,0 +1,109 @@
+import Ledger
+
+/// A length of time in whole milliseconds, as configured: `300ms`, `1s`, `1.5s`, `5min`, `2h`.
+public struct Milliseconds: Hashable, Comparable, Sendable {
+    public var value: Int64
+
+    public init(_ value: Int64) { self.value = value }
+
+    public static func < (a: Milliseconds, b: Milliseconds) -> Bool { a.value < b.value }
+
+    static let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("min", 60_000), ("h", 3_600_000)]
+
+    /// Parses a duration; decimals are allowed where the result is a whole number of ms.
+    static func parse(_ text: Substring) throws(Expected) -> Milliseconds {
+        guard let value = parseQuantity(text, units: units) else {
+            throw Expected("a duration like 300ms, 1s, 5min or 2h")
+        }
+        return Milliseconds(value)
+    }
+
+    /// The largest unit that states the value exactly: `300ms`, `10s`, `1min`, `2h`.
+    public var text: String { quantityText(value, units: Milliseconds.units) }
+}
+
+/// Power in tenths of a watt, the resolution a PZEM-004T reports: `2300W`, `2300.5W`, `2.3kW`.
+public struct Deciwatts: Hashable, Comparable, Sendable {
+    public var value: Int64
+
+    public init(_ value: Int64) { self.value = value }
+
+    public static func < (a: Deciwatts, b: Deciwatts) -> Bool { a.value < b.value }
+
+    static let units: [(String, Int64)] = [("W", 10), ("kW", 10_000)]
+
+    static func parse(_ text: Substring) throws(Expected) -> Deciwatts {
+        guard let value = parseQuantity(text, units: units) else {
+            throw Expected("a power like 2300W, 2300.5W or 2.3kW")
+        }
+        return Deciwatts(value)
+    }
+
+    /// Watts with one decimal when needed: `2300W`, `2300.5W`.
+    public var text: String {
+        value % 10 == 0 ? "\(value / 10)W" : "\(value / 10).\(value % 10)W"
+    }
+}
+
+/// Energy quantities of the configuration (`low_credit = 100Wh` or `1.5kWh`), in whole Wh as the
+/// meter counts them.
+enum EnergyText {
+    static let units: [(String, Int64)] = [("Wh", 1), ("kWh", 1000)]
+
+    static func parse(_ text: Substring) throws(Expected) -> WattHours {
+        guard let value = parseQuantity(text, units: units) else {
+            throw Expected("an energy like 100Wh or 1.5kWh (whole Wh)")
+        }
+        return WattHours(value)
+    }
+
+    static func text(_ energy: WattHours) -> String { "\(energy.value)Wh" }
+}
+
+/// Parses `NUMBER UNIT` (a space between them is allowed) into the base unit, exactly: the
+/// number may have decimals only as far as the result stays a whole number of base units.
+/// nil on any malformed text, unknown unit, inexact fraction or overflow.
+func parseQuantity(_ text: Substring, units: [(String, Int64)]) -> Int64? {
+    var numberEnd = text.startIndex
+    while numberEnd < text.endIndex, let c = text[numberEnd].asciiValue,
+          (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) || c == UInt8(ascii: ".") {
+        numberEnd = text.index(after: numberEnd)
+    }
+    let number = text[..<numberEnd]
+    var unit = text[numberEnd...]
+    while unit.first == " " { unit = unit.dropFirst() }
+    for (name, factor) in units where name == unit {
+        return scaledDecimal(number, factor: factor)
+    }
+    return nil
+}
+
+/// `number × factor` for an unsigned decimal `number`, if that is a whole number that fits Int64.
+func scaledDecimal(_ number: Substring, factor: Int64) -> Int64? {
+    let parts = number.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+    guard let wholeText = parts.first, !wholeText.isEmpty, wholeText.utf8.count <= 19,
+          let whole = Int64(wholeText), whole >= 0 else { return nil }
+    var product = Int128(whole) * Int128(factor)
+    if parts.count == 2 {
+        let fractionText = parts[1]
+        // 18 digits keep 10^digits inside Int64; more cannot be exact for any factor we use.
+        guard !fractionText.isEmpty, fractionText.utf8.count <= 18,
+              fractionText.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+              let fraction = Int64(fractionText) else { return nil }
+        var scale: Int128 = 1
+        for _ in 0..<fractionText.utf8.count { scale *= 10 }
+        let scaled = Int128(fraction) * Int128(factor)
+        guard scaled % scale == 0 else { return nil }
+        product += scaled / scale
+    }
+    guard wholeText.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+          product <= Int128(Int64.max) else { return nil }
+    return Int64(product)
+}
+
+/// `value` in the largest unit of `units` (ascending factors) that divides it: `60s` → `1min`.
+func quantityText(_ value: Int64, units: [(String, Int64)]) -> String {
+    var best = units[0]
+    for unit in units where value != 0 && value % unit.1 == 0 { best = unit }
+    return "\(value / best.1)\(best.0)"
+}

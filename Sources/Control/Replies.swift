@@ -1,0 +1,81 @@
+import Ledger
+
+/// The data lines of each read command (DESIGN §3.3), from the views the daemon fills.
+extension Reply {
+    /// `command NAME [ARGS] [(admin)]` per command of the table.
+    public mutating func help() {
+        for spec in CommandSpec.all { data("command", spec.synopsis) }
+    }
+
+    /// `version X.Y.Z`
+    public mutating func version(_ version: String) {
+        data("version", version)
+    }
+
+    /// Per meter (all, or only `meter`): the twelve `M.*` lines; then `node`, `journal`, `uptime_s`.
+    /// A meter that has not answered yet shows zeros for its reading, and `M.meter fault`.
+    public mutating func status(_ view: DaemonStatusView, meter: String? = nil) {
+        for m in view.meters where meter == nil || m.name == meter {
+            let p = m.name + "."
+            let reading = m.reading
+            data(p + "relay", m.relayOn ? "on" : "off")
+            data(p + "reason", m.reason)
+            data(p + "balance_nanos", decimal(m.balanceNanos))
+            data(p + "credited_nanos", "\(m.credited.value)")
+            data(p + "charged_nanos", "\(m.charged.value)")
+            data(p + "billed_wh", "\(m.billed.value)")
+            data(p + "meter_energy_wh", "\(reading?.energyWh ?? 0)")
+            data(p + "power_w", fixed(reading?.powerDeciwatts ?? 0, decimals: 1))
+            data(p + "voltage_v", fixed(reading?.voltageDecivolts ?? 0, decimals: 1))
+            data(p + "current_a", fixed(reading?.currentMilliamps ?? 0, decimals: 3))
+            data(p + "meter", m.meterOK ? "ok" : "fault")
+            data(p + "payments", "\(m.payments)")
+        }
+        data("node", view.node.rawValue)
+        data("journal", view.journal.rawValue)
+        data("uptime_s", "\(view.uptimeSeconds)")
+    }
+
+    /// `meter METER`: health, the last reading in full with its age, and the bus counters.
+    /// Without a reading yet, only health and counters.
+    public mutating func meterDetail(_ m: MeterStatusView) {
+        let p = m.name + "."
+        data(p + "meter", m.meterOK ? "ok" : "fault")
+        if let r = m.reading {
+            data(p + "voltage_v", fixed(r.voltageDecivolts, decimals: 1))
+            data(p + "current_a", fixed(r.currentMilliamps, decimals: 3))
+            data(p + "power_w", fixed(r.powerDeciwatts, decimals: 1))
+            data(p + "energy_wh", "\(r.energyWh)")
+            data(p + "frequency_hz", fixed(r.frequencyDecihertz, decimals: 1))
+            data(p + "power_factor", fixed(r.powerFactorHundredths, decimals: 2))
+            data(p + "alarm", r.alarm ? "on" : "off")
+            data(p + "reading_age_ms", "\(r.ageMs)")
+        }
+        data(p + "reads", "\(m.counters.reads)")
+        data(p + "timeouts", "\(m.counters.timeouts)")
+        data(p + "crc_errors", "\(m.counters.crcErrors)")
+        data(p + "exceptions", "\(m.counters.exceptions)")
+    }
+
+    /// `payment DIGEST AMOUNT_NANOS UNIX_MS`, the newest `count` first. `recent` is oldest first,
+    /// as `AccountState.recentPayments` keeps it.
+    public mutating func payments(_ recent: [Payment], count: Int) {
+        var index = recent.count - 1
+        var written = 0
+        while index >= 0 && written < count {
+            let payment = recent[index]
+            data("payment", "\(payment.digest) \(payment.amount.value) \(payment.timestampMs)")
+            index -= 1
+            written += 1
+        }
+    }
+}
+
+/// One `watch` line, `UNIX_MS M relay=on balance_nanos=N power_w=P energy_wh=N` with its `\n`,
+/// sent as each poll of meter M completes. `energy_wh` is the meter's own counter.
+public func watchLine(unixMs: Int64, meter m: MeterStatusView) -> String {
+    var reply = Reply()
+    reply.raw("\(unixMs) \(m.name) relay=\(m.relayOn ? "on" : "off") balance_nanos=\(decimal(m.balanceNanos))"
+              + " power_w=\(fixed(m.reading?.powerDeciwatts ?? 0, decimals: 1)) energy_wh=\(m.reading?.energyWh ?? 0)")
+    return reply.text
+}

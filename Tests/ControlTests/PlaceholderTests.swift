@@ -1,3 +1,0 @@
-import Testing
-@testable import Control
-@Test func placeholder() { #expect(1 + 1 == 2) }
