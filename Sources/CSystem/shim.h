@@ -82,14 +82,6 @@ static inline int tm_peer_groups(int fd, uint32_t *groups, int capacity) {
     return (int)(len / sizeof(uint32_t));
 #else
     (void)fd; (void)groups; (void)capacity; errno = ENOPROTOOPT; return -1;
-// RLIMIT_NOFILE's type differs with _GNU_SOURCE: raise the soft limit toward `want` (never above
-// the hard limit), so the control socket's client cap is reachable.
-static inline void tm_raise_open_file_limit(uint64_t want) {
-    struct rlimit limit;
-    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= want) return;
-    limit.rlim_cur = want < limit.rlim_max ? want : limit.rlim_max;
-    (void)setrlimit(RLIMIT_NOFILE, &limit);
-}
 #endif
 }
 
@@ -131,11 +123,6 @@ static inline int tm_bind_unix(int fd, const struct sockaddr_un *addr, socklen_t
 }
 static inline int tm_connect_unix(int fd, const struct sockaddr_un *addr, socklen_t len) {
     return connect(fd, (const struct sockaddr *)addr, len);
-}
-// SO_SNDTIMEO bounds a blocking connect(2) on a Unix socket whose listener's backlog is full.
-static inline int tm_set_send_timeout_ms(int fd, int ms) {
-    struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
-    return setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
 // RLIMIT_NOFILE's type differs with _GNU_SOURCE: raise the soft limit toward `want` (never above

@@ -86,13 +86,13 @@ final class Harness {
         var fds = server.pollDescriptors()
         let now = Clock.monotonicMs()
         var wait = maxWaitMs
-        if let due = server.nextDeadline() { wait = max(0, min(wait, due - now)) }
+        if let due = server.nextDeadline() { wait = due <= now ? 0 : min(wait, due - now) }
         let r = Glibc.poll(&fds, nfds_t(fds.count), Int32(wait))
         let after = Clock.monotonicMs()
         if r > 0 {
             for p in fds where p.revents != 0 { server.handle(fd: p.fd, revents: p.revents, now: after) }
         }
-        server.expire(now: after)
+        server.tick(now: after)
     }
 
     /// Turns the loop until `condition` holds; fails the test after `timeoutMs`.

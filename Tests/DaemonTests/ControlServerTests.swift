@@ -22,6 +22,17 @@ import Testing
         #expect(c.text == "echo a\nOK\necho b\nOK\nmain.relay on\nmain.balance_nanos 42\nOK\necho c\nOK\n")
     }
 
+    /// More requests in one read than the per-turn budget: the rest are answered next turns.
+    @Test func requestsBeyondThePerTurnBudgetAreAnsweredLater() throws {
+        var limits = ControlLimits()
+        limits.requestsPerTurn = 8
+        let h = try Harness(limits: limits)
+        let c = try TestClient(path: h.path)
+        c.send((0..<100).map { "r\($0)\n" }.joined())
+        h.run { c.pump(); return c.finalLines == 100 }
+        #expect(c.text == (0..<100).map { "echo r\($0)\nOK\n" }.joined())
+    }
+
     @Test func halfClosedClientGetsWholeReplyThenEOF() throws {
         let h = try Harness()
         let c = try TestClient(path: h.path)

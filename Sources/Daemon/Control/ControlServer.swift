@@ -18,13 +18,16 @@ public struct ControlLimits: Sendable {
     /// client closes) instead of spinning on a listener that stays readable.
     public var acceptPauseMs: Int64 = 1_000
     public var backlog: Int32 = 256
+    /// Requests answered per client per loop turn: a client pipelining thousands of requests
+    /// must not delay the meter poll behind it. The rest wait for the next turn.
+    public var requestsPerTurn = 64
 
     public init() {}
 }
 
 /// The control socket's listener and clients, driven by the daemon's poll loop: add
 /// `pollDescriptors()` to the poll set, pass each ready fd to `handle`, wake by `nextDeadline()`
-/// and call `expire(now:)`. Lines are handed to `handler`; nothing here parses the protocol.
+/// and call `tick(now:)` every turn. Lines are handed to `handler`; nothing here parses the protocol.
 public final class ControlServer<Framer: ControlFraming> {
     public typealias Handler = (ControlPeer, Framer.Item) -> ControlReply
 
@@ -71,7 +74,13 @@ public final class ControlServer<Framer: ControlFraming> {
     /// fds and events for this turn's poll(2).
     public func pollDescriptors() -> [pollfd] {
         var set: [pollfd] = []
-        set.reserveCapacity(clients.count + 1)
+        appendPollDescriptors(to: &set)
+        return set
+    }
+
+    /// Appends this turn's fds and events to the loop's poll set (no intermediate array).
+    public func appendPollDescriptors(to set: inout [pollfd]) {
+        set.reserveCapacity(set.count + clients.count + 1)
         if !closed && acceptPausedUntil == nil {
             set.append(pollfd(fd: listener.fd.rawValue, events: Int16(POLLIN), revents: 0))
         }
@@ -81,7 +90,6 @@ public final class ControlServer<Framer: ControlFraming> {
             if conn.pendingOutput > 0 { events |= Int16(POLLOUT) }
             set.append(pollfd(fd: conn.fd.rawValue, events: events, revents: 0))
         }
-        return set
     }
 
     /// Whether `fd` belongs to this server (for a loop that dispatches by fd).
@@ -106,22 +114,40 @@ public final class ControlServer<Framer: ControlFraming> {
         }
     }
 
-    /// The earliest monotonic ms at which `expire(now:)` has work: an idle client or a paused listener.
+    /// The earliest monotonic ms at which `tick(now:)` has work: an idle client, a paused
+    /// listener, or (as `Int64.min`: poll without waiting) requests held over from this turn.
     public func nextDeadline() -> Int64? {
         var best = acceptPausedUntil
-        for conn in clients.values where !conn.peer.isWatching || conn.pendingOutput > 0 {
+        for conn in clients.values {
+            if hasHeldOverRequests(conn) { return Int64.min }
+            if !expires(conn) { continue }
             let due = conn.lastProgress + limits.idleTimeoutMs
             if best == nil || due < best! { best = due }
         }
         return best
     }
 
-    /// Closes idle clients and resumes a paused listener.
-    public func expire(now: Int64) {
+    /// Once per loop turn: answers held-over requests, closes idle clients, resumes a paused listener.
+    public func tick(now: Int64) {
         if let until = acceptPausedUntil, now >= until { acceptPausedUntil = nil }
-        for conn in Array(clients.values) where !conn.peer.isWatching || conn.pendingOutput > 0 {
-            if now - conn.lastProgress >= limits.idleTimeoutMs { drop(conn) }
+        var idle: [ControlConnection<Framer>] = []
+        var held: [ControlConnection<Framer>] = []
+        for conn in clients.values {
+            if hasHeldOverRequests(conn) { held.append(conn) }
+            else if expires(conn) && now - conn.lastProgress >= limits.idleTimeoutMs { idle.append(conn) }
         }
+        for conn in held { _ = answerPending(conn, now: now) }
+        for conn in idle { drop(conn) }
+    }
+
+    /// Requests framed but unanswered only because of the per-turn budget (not back-pressure).
+    private func hasHeldOverRequests(_ conn: ControlConnection<Framer>) -> Bool {
+        conn.hasPendingItems && !conn.closeWhenFlushed && conn.pendingOutput <= limits.outputHighWater
+    }
+
+    /// A watching client with nothing queued waits for pushes, not for itself: no timeout.
+    private func expires(_ conn: ControlConnection<Framer>) -> Bool {
+        !conn.peer.isWatching || conn.pendingOutput > 0
     }
 
     /// Queues bytes (whole lines) for a client, e.g. a `watch` line. False if the client is gone
@@ -130,7 +156,10 @@ public final class ControlServer<Framer: ControlFraming> {
     public func push(_ bytes: [UInt8], to id: ControlClientID, now: Int64) -> Bool {
         guard let conn = clients[id], !conn.isClosed else { return false }
         guard conn.enqueue(bytes, cap: limits.outputCap) else { drop(conn); return false }
-        return flush(conn, now: now)
+        // Not `flush(_:now:)`: a push from inside the handler must not close the very client
+        // whose reply is being produced; ending a finished client is the read path's job.
+        do { try conn.flush(now: now) } catch { drop(conn); return false }
+        return true
     }
 
     /// Closes every client and the listener, and removes the socket file if still ours.
@@ -233,10 +262,13 @@ public final class ControlServer<Framer: ControlFraming> {
             && conn.pendingOutput <= limits.outputHighWater
     }
 
-    /// Answers waiting requests until the output passes the high-water mark, then flushes.
-    /// False if the client is gone (dropped, or done and closed).
+    /// Answers waiting requests until the output passes the high-water mark or the turn's
+    /// budget is spent, then flushes. False if the client is gone (dropped, or done and closed).
     private func answerPending(_ conn: ControlConnection<Framer>, now: Int64) -> Bool {
-        while !conn.closeWhenFlushed && conn.pendingOutput <= limits.outputHighWater, let item = conn.nextItem() {
+        var budget = limits.requestsPerTurn
+        while budget > 0 && !conn.closeWhenFlushed && conn.pendingOutput <= limits.outputHighWater,
+              let item = conn.nextItem() {
+            budget -= 1
             answer(conn, item)
             if conn.isClosed { return false }
             if conn.pendingOutput > limits.outputHighWater && !flush(conn, now: now) { return false }

@@ -41,6 +41,8 @@ public struct Log: Sendable {
     public var destination: LogDestination
     /// Lines less important than this are skipped.
     public var threshold: LogLevel
+    /// Where `.stderr` lines go; tests point it at a pipe.
+    var stderrFD: Int32 = 2
 
     public init(_ destination: LogDestination, threshold: LogLevel = .info) {
         self.destination = destination
@@ -67,7 +69,9 @@ public struct Log: Sendable {
         let line = Log.oneLine(message)
         switch destination {
         case .stderr:
-            writeStderr("\(level.name): \(line)\n")
+            // One write(2) per line: concurrent writers to the same stderr never interleave
+            // inside a line. Errors are ignored: there is nowhere left to report them.
+            try? FileDescriptor(rawValue: stderrFD).writeAll("\(level.name): \(line)\n".utf8)
         case .syslog:
             tm_syslog(level.syslogPriority, line)
         }

@@ -45,22 +45,11 @@ public final class SignalSource {
     /// before a read are one reload, which is what a reload wants anyway).
     public func readPending() throws(SystemError) -> [Signal] {
         var signals: [Signal] = []
-        var info = signalfd_siginfo()
         let size = MemoryLayout<signalfd_siginfo>.size
         while true {
-            let n = withUnsafeMutableBytes(of: &info) { raw -> Int in
-                while true {
-                    let r = CSystem.read(fd.rawValue, raw.baseAddress, size)
-                    if r < 0 && tm_errno() == EINTR { continue }
-                    return r
-                }
-            }
-            if n < 0 {
-                let code = tm_errno()
-                if code == EAGAIN || code == EWOULDBLOCK { return signals }
-                throw SystemError("read", "signalfd", errno: code)
-            }
-            guard n == size else { return signals }
+            // nil: nothing more queued (the fd is non-blocking). The kernel hands out whole records.
+            guard let record = try fd.read(upTo: size), record.count == size else { return signals }
+            let info = record.withUnsafeBytes { $0.loadUnaligned(as: signalfd_siginfo.self) }
             switch Int32(bitPattern: info.ssi_signo) {
             case SIGTERM: signals.append(.terminate)
             case SIGINT: signals.append(.interrupt)
