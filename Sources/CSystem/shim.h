@@ -11,6 +11,7 @@
 #include <pty.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/types.h>
 #include <sys/un.h>
@@ -72,4 +74,65 @@ static inline int tm_peer_credentials(int fd, int32_t *pid, uint32_t *uid, uint3
 // syslog(3) is variadic: always log a preformatted message.
 static inline void tm_syslog(int priority, const char *message) { syslog(priority, "%s", message); }
 
+// Supplementary groups of a Unix-socket peer as the kernel recorded them at connect (Linux 4.13+).
+// Returns the count, or -1 (errno ENOPROTOOPT on older kernels or emulators: fall back to
+// getgrouplist). ERANGE when more than `capacity` groups.
+static inline int tm_peer_groups(int fd, uint32_t *groups, int capacity) {
+#ifdef SO_PEERGROUPS
+    socklen_t len = (socklen_t)(capacity * sizeof(uint32_t));
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) != 0) return -1;
+    return (int)(len / sizeof(uint32_t));
+#else
+    (void)fd; (void)groups; (void)capacity; errno = ENOPROTOOPT; return -1;
+#endif
+}
+
+// SIG_IGN is a cast macro Swift cannot import: a write to a closed socket must return EPIPE,
+// never kill the daemon.
+static inline int tm_ignore_sigpipe(void) { return signal(SIGPIPE, SIG_IGN) == SIG_ERR ? -1 : 0; }
+
+// SIG_BLOCK/SIG_SETMASK are plain ints, but sigprocmask's set type is easier to drive from here:
+// block (or unblock) the daemon's control signals in one call and make a signalfd for them.
+static inline int tm_block_signals(const sigset_t *set) { return sigprocmask(SIG_BLOCK, set, NULL); }
+static inline int tm_unblock_signals(const sigset_t *set) { return sigprocmask(SIG_UNBLOCK, set, NULL); }
+
+// Socket types are an enum in glibc whose import differs by platform; flags for socket(2).
+static inline int tm_unix_stream_socket(void) {
+    return socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+}
+// accept4(2) is hidden behind _GNU_SOURCE (which this header must not define); the raw
+// syscall gives a non-blocking, close-on-exec client in one call.
+static inline int tm_accept_nonblocking(int fd) {
+    return (int)syscall(SYS_accept4, fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
+// send(2) without SIGPIPE: a peer that went away is an EPIPE to handle, not a signal.
+static inline ssize_t tm_send_nosignal(int fd, const void *bytes, size_t count) {
+    return send(fd, bytes, count, MSG_NOSIGNAL);
+}
+// bind/connect take a sockaddr_un built here, so Swift never fiddles with sun_path's tuple.
+// Returns -2 when the path does not fit sun_path.
+static inline int tm_unix_address(const char *path, struct sockaddr_un *addr, socklen_t *len) {
+    size_t n = strlen(path);
+    if (n == 0 || n >= sizeof(addr->sun_path)) return -2;
+    memset(addr, 0, sizeof(*addr));
+    addr->sun_family = AF_UNIX;
+    memcpy(addr->sun_path, path, n + 1);
+    *len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+    return 0;
+}
+static inline int tm_bind_unix(int fd, const struct sockaddr_un *addr, socklen_t len) {
+    return bind(fd, (const struct sockaddr *)addr, len);
+}
+static inline int tm_connect_unix(int fd, const struct sockaddr_un *addr, socklen_t len) {
+    return connect(fd, (const struct sockaddr *)addr, len);
+}
+
+// RLIMIT_NOFILE's type differs with _GNU_SOURCE: raise the soft limit toward `want` (never above
+// the hard limit), so the control socket's client cap is reachable.
+static inline void tm_raise_open_file_limit(uint64_t want) {
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= want) return;
+    limit.rlim_cur = want < limit.rlim_max ? want : limit.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &limit);
+}
 #endif

@@ -1,0 +1,309 @@
+import CSystem
+
+/// Bounds that keep one client from costing the daemon more than its share.
+public struct ControlLimits: Sendable {
+    /// Connections beyond this get `ERR 503 too many clients` and are closed.
+    public var maxClients = 1024
+    /// Bytes read per readiness event: the per-client input buffer never exceeds it.
+    public var readChunk = 4096
+    /// Above this many unsent reply bytes the client's requests are not read (back-pressure):
+    /// a pipelining client that reads slowly is slowed down, not dropped.
+    public var outputHighWater = 64 * 1024
+    /// A reply or push that would queue more than this drops the client: it does not read.
+    public var outputCap = 256 * 1024
+    /// A client with no byte read or written for this long is closed — unless it is watching
+    /// with nothing queued (a quiet meter must not end a watch).
+    public var idleTimeoutMs: Int64 = 60_000
+    /// After EMFILE/ENFILE with no reserve fd left, accepting pauses this long (or until a
+    /// client closes) instead of spinning on a listener that stays readable.
+    public var acceptPauseMs: Int64 = 1_000
+    public var backlog: Int32 = 256
+    /// Requests answered per client per loop turn: a client pipelining thousands of requests
+    /// must not delay the meter poll behind it. The rest wait for the next turn.
+    public var requestsPerTurn = 64
+
+    public init() {}
+}
+
+/// The control socket's listener and clients, driven by the daemon's poll loop: add
+/// `pollDescriptors()` to the poll set, pass each ready fd to `handle`, wake by `nextDeadline()`
+/// and call `tick(now:)` every turn. Lines are handed to `handler`; nothing here parses the protocol.
+public final class ControlServer<Framer: ControlFraming> {
+    public typealias Handler = (ControlPeer, Framer.Item) -> ControlReply
+
+    public let path: String
+    public let limits: ControlLimits
+    private let listener: ControlListener
+    private let adminRule: AdminRule
+    private let handler: Handler
+    private var clients: [ControlClientID: ControlConnection<Framer>] = [:]
+    private var idByFD: [Int32: ControlClientID] = [:]
+    private var nextID: ControlClientID = 1
+    /// An fd kept open so that at EMFILE one can be freed to accept-and-close the newcomer.
+    private var reserveFD: FileDescriptor?
+    private var acceptPausedUntil: Int64?
+    private var readBuffer: [UInt8]
+    private var closed = false
+
+    /// Binds `path` (mode, optional admin group by name or gid). Throws `.inUse` when a live
+    /// daemon owns the path: the caller exits 2.
+    public init(path: String, mode: UInt32, adminGroup: String?, limits: ControlLimits = ControlLimits(),
+                handler: @escaping Handler) throws(ControlSocketError) {
+        var gid: UInt32? = nil
+        if let name = adminGroup {
+            guard let g = AdminRule.resolve(groupName: name) else { throw .noSuchGroup(name: name) }
+            gid = g
+        }
+        self.path = path
+        self.limits = limits
+        self.adminRule = AdminRule(adminGroup: gid)
+        self.handler = handler
+        self.readBuffer = [UInt8](repeating: 0, count: max(limits.readChunk, 64))
+        // Linux's default soft limit of 1024 fds would run out before the client cap.
+        tm_raise_open_file_limit(UInt64(limits.maxClients) + 64)
+        self.listener = try ControlListener.open(path: path, mode: mode, group: gid, backlog: limits.backlog)
+        self.reserveFD = Self.openReserve()
+    }
+
+    /// The listener fd (for tests and logs).
+    public var listenerFD: Int32 { listener.fd.rawValue }
+    public var clientCount: Int { clients.count }
+    /// Connections subscribed with `watch`.
+    public var watchers: [ControlClientID] { clients.values.filter { $0.peer.isWatching }.map { $0.peer.id } }
+
+    /// fds and events for this turn's poll(2).
+    public func pollDescriptors() -> [pollfd] {
+        var set: [pollfd] = []
+        appendPollDescriptors(to: &set)
+        return set
+    }
+
+    /// Appends this turn's fds and events to the loop's poll set (no intermediate array).
+    public func appendPollDescriptors(to set: inout [pollfd]) {
+        set.reserveCapacity(set.count + clients.count + 1)
+        if !closed && acceptPausedUntil == nil {
+            set.append(pollfd(fd: listener.fd.rawValue, events: Int16(POLLIN), revents: 0))
+        }
+        for conn in clients.values {
+            var events: Int16 = 0
+            if wantsInput(conn) { events |= Int16(POLLIN) }
+            if conn.pendingOutput > 0 { events |= Int16(POLLOUT) }
+            set.append(pollfd(fd: conn.fd.rawValue, events: events, revents: 0))
+        }
+    }
+
+    /// Whether `fd` belongs to this server (for a loop that dispatches by fd).
+    public func owns(fd: Int32) -> Bool { fd == listener.fd.rawValue || idByFD[fd] != nil }
+
+    /// Handles readiness of one of our fds.
+    public func handle(fd: Int32, revents: Int16, now: Int64) {
+        if fd == listener.fd.rawValue {
+            if revents & Int16(POLLIN) != 0 { acceptAll(now: now) }
+            return
+        }
+        guard let id = idByFD[fd], let conn = clients[id] else { return }
+        if revents & Int16(POLLERR | POLLNVAL) != 0 { drop(conn); return }
+        if conn.pendingOutput > 0 || revents & Int16(POLLOUT) != 0 {
+            // Output drained below the mark: answer the requests that waited for it.
+            if !flush(conn, now: now) || !answerPending(conn, now: now) { return }
+        }
+        // POLLHUP: the peer closed both directions; nothing we send can arrive any more.
+        if revents & Int16(POLLHUP) != 0 && revents & Int16(POLLIN) == 0 { drop(conn); return }
+        if revents & Int16(POLLIN | POLLHUP) != 0 && wantsInput(conn) {
+            readOnce(conn, now: now)
+        }
+    }
+
+    /// The earliest monotonic ms at which `tick(now:)` has work: an idle client, a paused
+    /// listener, or (as `Int64.min`: poll without waiting) requests held over from this turn.
+    public func nextDeadline() -> Int64? {
+        var best = acceptPausedUntil
+        for conn in clients.values {
+            if hasHeldOverRequests(conn) { return Int64.min }
+            if !expires(conn) { continue }
+            let due = conn.lastProgress + limits.idleTimeoutMs
+            if best == nil || due < best! { best = due }
+        }
+        return best
+    }
+
+    /// Once per loop turn: answers held-over requests, closes idle clients, resumes a paused listener.
+    public func tick(now: Int64) {
+        if let until = acceptPausedUntil, now >= until { acceptPausedUntil = nil }
+        var idle: [ControlConnection<Framer>] = []
+        var held: [ControlConnection<Framer>] = []
+        for conn in clients.values {
+            if hasHeldOverRequests(conn) { held.append(conn) }
+            else if expires(conn) && now - conn.lastProgress >= limits.idleTimeoutMs { idle.append(conn) }
+        }
+        for conn in held { _ = answerPending(conn, now: now) }
+        for conn in idle { drop(conn) }
+    }
+
+    /// Requests framed but unanswered only because of the per-turn budget (not back-pressure).
+    private func hasHeldOverRequests(_ conn: ControlConnection<Framer>) -> Bool {
+        conn.hasPendingItems && !conn.closeWhenFlushed && conn.pendingOutput <= limits.outputHighWater
+    }
+
+    /// A watching client with nothing queued waits for pushes, not for itself: no timeout.
+    private func expires(_ conn: ControlConnection<Framer>) -> Bool {
+        !conn.peer.isWatching || conn.pendingOutput > 0
+    }
+
+    /// Queues bytes (whole lines) for a client, e.g. a `watch` line. False if the client is gone
+    /// or was dropped because it does not read.
+    @discardableResult
+    public func push(_ bytes: [UInt8], to id: ControlClientID, now: Int64) -> Bool {
+        guard let conn = clients[id], !conn.isClosed else { return false }
+        guard conn.enqueue(bytes, cap: limits.outputCap) else { drop(conn); return false }
+        // Not `flush(_:now:)`: a push from inside the handler must not close the very client
+        // whose reply is being produced; ending a finished client is the read path's job.
+        do { try conn.flush(now: now) } catch { drop(conn); return false }
+        return true
+    }
+
+    /// Closes every client and the listener, and removes the socket file if still ours.
+    public func shutdown() {
+        guard !closed else { return }
+        closed = true
+        for conn in Array(clients.values) { drop(conn) }
+        listener.close()
+        reserveFD?.close()
+        reserveFD = nil
+    }
+
+    deinit { shutdown() }
+
+    // MARK: - accepting
+
+    private func acceptAll(now: Int64) {
+        while !closed {
+            let accepted: FileDescriptor?
+            do { accepted = try UnixSocket.accept(listener.fd) } catch {
+                if !acceptAfterDescriptorExhaustion(error, now: now) { return }
+                continue
+            }
+            guard let fd = accepted else { return }
+            if clients.count >= limits.maxClients { reject(fd); continue }
+            admit(fd, now: now)
+        }
+    }
+
+    /// EMFILE/ENFILE leave the connection queued and the listener readable: poll would spin.
+    /// Free the reserve fd, accept-and-reject the newcomer, take the reserve back; without a
+    /// reserve, pause accepting. Returns whether to keep accepting.
+    private func acceptAfterDescriptorExhaustion(_ error: SystemError, now: Int64) -> Bool {
+        switch error.errno {
+        case EMFILE, ENFILE:
+            if let reserve = reserveFD {
+                reserve.close()
+                reserveFD = nil
+                if let fd = try? UnixSocket.accept(listener.fd) { reject(fd) }
+                reserveFD = Self.openReserve()
+                return reserveFD != nil
+            }
+            acceptPausedUntil = now + limits.acceptPauseMs
+            return false
+        case ENOBUFS, ENOMEM:
+            acceptPausedUntil = now + limits.acceptPauseMs
+            return false
+        default:
+            // ECONNABORTED, EPROTO …: that one connection failed; the next may not.
+            return true
+        }
+    }
+
+    private func admit(_ fd: FileDescriptor, now: Int64) {
+        var credentials: PeerCredentials
+        do { credentials = try PeerCredentials.of(fd) } catch { fd.close(); return }
+        let admin = adminRule.isAdmin(&credentials, fd: fd)
+        let id = nextID
+        nextID &+= 1
+        let peer = ControlPeer(id: id, credentials: credentials, isAdmin: admin, isWatching: false)
+        clients[id] = ControlConnection(fd: fd, peer: peer, now: now)
+        idByFD[fd.rawValue] = id
+    }
+
+    /// Best effort: a fresh socket's buffer takes one short line without blocking.
+    private func reject(_ fd: FileDescriptor) {
+        let line: StaticString = "ERR 503 too many clients\n"
+        _ = try? UnixSocket.send(fd, UnsafeRawBufferPointer(start: line.utf8Start, count: line.utf8CodeUnitCount))
+        fd.close()
+    }
+
+    private static func openReserve() -> FileDescriptor? {
+        let fd = tm_open("/dev/null", O_RDONLY | O_CLOEXEC, 0)
+        return fd >= 0 ? FileDescriptor(rawValue: fd) : nil
+    }
+
+    // MARK: - one client
+
+    private func readOnce(_ conn: ControlConnection<Framer>, now: Int64) {
+        let fd = conn.fd
+        let result = readBuffer.withUnsafeMutableBytes { raw in
+            Result { () throws(SystemError) -> Int? in try UnixSocket.receive(fd, into: raw) }
+        }
+        guard case .success(let count) = result else { drop(conn); return }
+        guard let n = count else { return }
+        conn.lastProgress = now
+        if n == 0 {
+            conn.inputClosed = true
+            conn.pendingItems += conn.framer.finish()
+        } else {
+            conn.pendingItems += conn.framer.consume(readBuffer[0..<n])
+        }
+        _ = answerPending(conn, now: now)
+    }
+
+    /// Reads only when every framed request is answered and the peer keeps up with the replies:
+    /// this bounds both the input held and the output queued.
+    private func wantsInput(_ conn: ControlConnection<Framer>) -> Bool {
+        !conn.inputClosed && !conn.closeWhenFlushed && !conn.hasPendingItems
+            && conn.pendingOutput <= limits.outputHighWater
+    }
+
+    /// Answers waiting requests until the output passes the high-water mark or the turn's
+    /// budget is spent, then flushes. False if the client is gone (dropped, or done and closed).
+    private func answerPending(_ conn: ControlConnection<Framer>, now: Int64) -> Bool {
+        var budget = limits.requestsPerTurn
+        while budget > 0 && !conn.closeWhenFlushed && conn.pendingOutput <= limits.outputHighWater,
+              let item = conn.nextItem() {
+            budget -= 1
+            answer(conn, item)
+            if conn.isClosed { return false }
+            if conn.pendingOutput > limits.outputHighWater && !flush(conn, now: now) { return false }
+        }
+        return flush(conn, now: now)
+    }
+
+    private func answer(_ conn: ControlConnection<Framer>, _ item: Framer.Item) {
+        let reply = handler(conn.peer, item)
+        if conn.isClosed { return }  // the handler pushed past the cap
+        guard conn.enqueue(reply.bytes, cap: limits.outputCap) else { drop(conn); return }
+        switch reply.then {
+        case .keepOpen: break
+        case .close: conn.closeWhenFlushed = true
+        case .startWatching: conn.peer.isWatching = true
+        case .stopWatching: conn.peer.isWatching = false
+        }
+    }
+
+    /// Sends queued output; false if the client had to be dropped (or is done and closed).
+    private func flush(_ conn: ControlConnection<Framer>, now: Int64) -> Bool {
+        do { try conn.flush(now: now) } catch { drop(conn); return false }
+        if conn.pendingOutput == 0 && (conn.closeWhenFlushed || (conn.inputClosed && !conn.hasPendingItems)) {
+            drop(conn)
+            return false
+        }
+        return true
+    }
+
+    private func drop(_ conn: ControlConnection<Framer>) {
+        guard !conn.isClosed else { return }
+        conn.isClosed = true
+        conn.fd.close()
+        clients[conn.peer.id] = nil
+        idByFD[conn.fd.rawValue] = nil
+        acceptPausedUntil = nil  // a freed fd is room for the next client
+    }
+}

@@ -1,0 +1,55 @@
+/// One output line the daemon drives: a relay or an LED.
+public struct GPIOLineRequest: Equatable, Sendable {
+    /// Line offset on the chip (the number in `relay.line`, `led.line`).
+    public var offset: UInt32
+    /// The device is on when the line is low (`relay.active_low`, `led.active_low`).
+    public var activeLow: Bool
+
+    public init(offset: UInt32, activeLow: Bool) {
+        self.offset = offset
+        self.activeLow = activeLow
+    }
+
+    /// The physical level for a logical state: active-low inverts.
+    public func level(active: Bool) -> Bool { active != activeLow }
+}
+
+/// Drives output lines by their logical state (`active` = relay closed, LED lit); each backend
+/// applies active-low itself. Class-bound, so the daemon can hold `any GPIOBackend` in Embedded
+/// Swift. Lines are claimed inactive: a relay never closes merely because the daemon started.
+public protocol GPIOBackend: AnyObject {
+    /// Takes the lines as outputs, all inactive. Throws `.busy` when another process holds one.
+    func claim(lines: [GPIOLineRequest]) throws(GPIOError)
+    func set(line: UInt32, active: Bool) throws(GPIOError)
+    /// Drives every claimed line inactive, then gives the lines back. Safe to call twice.
+    func release()
+}
+
+/// A GPIO failure, with a message naming the chip and line.
+public enum GPIOError: Error, Equatable, Sendable {
+    /// `gpio.chip` matched no chip; `found` lists each chip seen as "name (label)".
+    case chipNotFound(wanted: String, found: [String])
+    /// The chip has no line with this offset.
+    case noSuchLine(line: UInt32, chip: String, lineCount: UInt32)
+    /// Another consumer holds the line: the daemon exits 2.
+    case busy(line: UInt32, chip: String, consumer: String)
+    /// `set` on a line that was not claimed: a bug in the caller.
+    case notClaimed(line: UInt32)
+    case system(SystemError)
+
+    public var message: String {
+        switch self {
+        case .chipNotFound(let wanted, let found):
+            let seen = found.isEmpty ? "none" : found.joined(separator: ", ")
+            return "gpio.chip \(wanted): no matching GPIO chip (chips found: \(seen))"
+        case .noSuchLine(let line, let chip, let count):
+            return "line \(line) of \(chip) does not exist (the chip has \(count) lines)"
+        case .busy(let line, let chip, let consumer):
+            return "line \(line) of \(chip) is busy (used by '\(consumer)')"
+        case .notClaimed(let line):
+            return "line \(line) was not claimed"
+        case .system(let error):
+            return error.message
+        }
+    }
+}
