@@ -1,41 +1,139 @@
 import CSystem
+import Config
+import Control
 
 /// Version of the daemon and of the socket protocol's `version` reply.
 public let tanglemeterVersion = "0.1.0"
 
-/// Entry point of the `tanglemeter` executable; returns the process exit status (DESIGN §3.1).
-/// `CommandLine` does not exist in Embedded Swift, so the executable hands over argv itself.
-public func runMain(_ args: [String]) -> Int32 {
-    if args.count >= 2 && args[1] == "--version" {
-        print("tanglemeter \(tanglemeterVersion)")
-        return 0
-    }
-    if args.count >= 2 && (args[1] == "--help" || args[1] == "-h") {
-        print(usageText)
-        return 0
-    }
-    writeStderr("tanglemeter: the daemon is not there yet\n\(usageText)\n")
-    return 1
-}
+let defaultConfigPath = "/etc/tanglemeter.conf"
 
 let usageText = """
 usage: tanglemeter [-c FILE]            run in the foreground (default /etc/tanglemeter.conf)
        tanglemeter -c FILE --check      validate FILE, print a summary, exit 0 or 1
-       tanglemeter -c FILE query CMD…   send one request to the running daemon
+       tanglemeter -c FILE query CMD…   send one request to the running daemon, print its data lines
        tanglemeter --version | --help
+exit status: 0 clean stop, 1 bad arguments or configuration, 2 fatal runtime error
 """
 
-/// Writes a message to stderr with write(2): stdio buffering must not delay or reorder logs.
-public func writeStderr(_ text: String) {
-    var copy = text
-    copy.withUTF8 { buffer in
-        var offset = 0
-        while offset < buffer.count {
-            let n = CSystem.write(2, buffer.baseAddress! + offset, buffer.count - offset)
-            if n <= 0 { if n < 0 && tm_errno() == EINTR { continue }; return }
-            offset += n
+/// What the command line asks for (DESIGN §3.1).
+enum Invocation: Equatable {
+    case run(config: String)
+    case check(config: String)
+    case query(config: String, words: [String])
+    case version
+    case help
+}
+
+/// Parses argv (without the program name). Returns nil and an error text for bad arguments.
+func parseArguments(_ args: [String]) -> (Invocation?, String?) {
+    var config = defaultConfigPath
+    var i = 0
+    var check = false
+    while i < args.count {
+        switch args[i] {
+        case "--version": return (.version, nil)
+        case "--help", "-h": return (.help, nil)
+        case "-c":
+            guard i + 1 < args.count else { return (nil, "-c needs a FILE") }
+            config = args[i + 1]
+            i += 2
+        case "--check":
+            check = true
+            i += 1
+        case "query":
+            let words = Array(args[(i + 1)...])
+            guard !words.isEmpty else { return (nil, "query needs a command, e.g. `query status`") }
+            guard !check else { return (nil, "--check and query do not go together") }
+            return (.query(config: config, words: words), nil)
+        default:
+            return (nil, "unknown argument '\(args[i])'")
         }
     }
+    return (check ? .check(config: config) : .run(config: config), nil)
+}
+
+/// Entry point of the `tanglemeter` executable; returns the process exit status.
+/// `CommandLine` does not exist in Embedded Swift, so the executable hands over argv itself.
+public func runMain(_ argv: [String]) -> Int32 {
+    let (invocation, problem) = parseArguments(Array(argv.dropFirst()))
+    guard let invocation else {
+        writeStderr("tanglemeter: \(problem ?? "bad arguments")\n\(usageText)\n")
+        return 1
+    }
+    switch invocation {
+    case .version:
+        writeStdout("tanglemeter \(tanglemeterVersion)\n")
+        return 0
+    case .help:
+        writeStdout(usageText + "\n")
+        return 0
+    case .check(let path):
+        guard let config = loadConfiguration(path) else { return 1 }
+        writeStdout(config.summary.map { $0 + "\n" }.joined())
+        writeStdout("\(path): OK\n")
+        return 0
+    case .query(let path, let words):
+        guard let config = loadConfiguration(path) else { return 1 }
+        return runQuery(words: words, socketPath: config.socket.path)
+    case .run(let path):
+        guard let config = loadConfiguration(path) else { return 1 }
+        let daemon: Daemon
+        do { daemon = try Daemon(configPath: path, config: config) } catch {
+            writeStderr("tanglemeter: \(error.message)\n")
+            return error.status
+        }
+        return daemon.run()
+    }
+}
+
+/// Reads and validates the configuration; reports every problem as file:line: key: what.
+func loadConfiguration(_ path: String) -> Configuration? {
+    let text: String
+    do { text = try readTextFile(path) } catch {
+        writeStderr("tanglemeter: \(error.message)\n")
+        return nil
+    }
+    do { return try Configuration.parse(text: text, path: path) } catch {
+        writeStderr(error.message + "\n")
+        return nil
+    }
+}
+
+/// `query CMD…`: data lines to stdout; exit 0 on OK, or the ERR line to stderr and exit 1.
+func runQuery(words: [String], socketPath: String) -> Int32 {
+    let line: String
+    do { line = try queryLine(words) } catch {
+        writeStderr("tanglemeter: \(error.message)\n")
+        return 1
+    }
+    let replyText: String
+    do { replyText = try QueryClient.send(line, to: socketPath) } catch {
+        writeStderr("tanglemeter: \(error.message)\n")
+        return 2
+    }
+    var reader = ReplyReader()
+    var events = reader.append(contentsOf: Array(replyText.utf8))
+    if let last = reader.finish() { events.append(last) }
+    var out = ""
+    for event in events {
+        switch event {
+        case .data(let text): out += text + "\n"
+        case .ok:
+            writeStdout(out)
+            return 0
+        case .error(_, let whole):
+            writeStdout(out)
+            writeStderr(whole + "\n")
+            return 1
+        case .broken(let why):
+            writeStdout(out)
+            writeStderr("tanglemeter: \(why)\n")
+            return 2
+        }
+    }
+    writeStdout(out)
+    writeStderr("tanglemeter: the daemon's reply ended without OK or ERR\n")
+    return 2
 }
 
 /// argv as Swift strings (the executables' C-level `main` receives it raw).
@@ -45,4 +143,23 @@ public func arguments(argc: Int32, argv: UnsafeMutablePointer<UnsafeMutablePoint
         if let p = argv[i] { result.append(String(cString: p)) }
     }
     return result
+}
+
+/// Writes to stderr with write(2): stdio buffering must not delay or reorder logs.
+public func writeStderr(_ text: String) { writeAll(fd: 2, text) }
+
+/// Writes to stdout with write(2) (Embedded Swift's print is block-buffered into pipes).
+public func writeStdout(_ text: String) { writeAll(fd: 1, text) }
+
+func writeAll(fd: Int32, _ text: String) {
+    var copy = text
+    copy.withUTF8 { buffer in
+        guard let base = buffer.baseAddress else { return }
+        var offset = 0
+        while offset < buffer.count {
+            let n = CSystem.write(fd, base + offset, buffer.count - offset)
+            if n <= 0 { if n < 0 && tm_errno() == EINTR { continue }; return }
+            offset += n
+        }
+    }
 }

@@ -16,3 +16,13 @@ public enum Clock {
         return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 }
+
+extension Clock {
+    /// Minutes after local midnight (0…1439), for friendly hours. Local time follows TZ.
+    public static func localMinuteOfDay(wallMs: Int64) -> Int {
+        var seconds = time_t(wallMs / 1000)
+        var parts = tm()
+        guard localtime_r(&seconds, &parts) != nil else { return 0 }
+        return Int(parts.tm_hour) * 60 + Int(parts.tm_min)
+    }
+}

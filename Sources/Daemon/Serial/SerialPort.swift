@@ -19,6 +19,20 @@ public struct SerialPort: SerialLink {
         descriptor = try Self.open(device, speed: try speedConstant(forBaud: baud), format: format)
     }
 
+    /// The settings, validated, with the device not opened yet: the bus opens it at its first
+    /// request, so a device missing at start-up is a meter fault (relay open, retried every poll),
+    /// not a reason for the daemon to refuse to start.
+    public static func closed(device: String, baud: Int, format: SerialFormat) -> SerialPort {
+        SerialPort(device: device, baud: baud, format: format, descriptor: nil)
+    }
+
+    private init(device: String, baud: Int, format: SerialFormat, descriptor: FileDescriptor?) {
+        self.device = device
+        self.baud = baud
+        self.format = format
+        self.descriptor = descriptor
+    }
+
     public var isOpen: Bool { descriptor != nil }
 
     /// Opens the device again with the same settings (after a hang-up); closes any open fd first.

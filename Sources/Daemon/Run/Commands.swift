@@ -1,0 +1,147 @@
+import CSystem
+import Config
+import Control
+import Journal
+import Ledger
+import Meters
+import ModbusRTU
+
+/// The Control module's framer is the server's: 512-byte lines, `\r\n`, 413 on overlong lines.
+extension LineFramer: ControlFraming {
+    public mutating func consume(_ bytes: ArraySlice<UInt8>) -> [Event] {
+        append(contentsOf: bytes)
+        var items: [Event] = []
+        while let item = next() { items.append(item) }
+        return items
+    }
+
+    public mutating func finish() -> [Event] {
+        var items: [Event] = []
+        while let item = next() { items.append(item) }
+        if let last = finish() as Event? { items.append(last) }
+        return items
+    }
+}
+
+/// The socket protocol's commands (DESIGN §3.3), answered from the daemon's state. Admin changes
+/// are journaled before the reply says OK.
+extension Daemon {
+    func handle(peer: ControlPeer, item: LineFramer.Event) -> ControlReply {
+        var reply = Reply()
+        switch item {
+        case .refused(let error):
+            reply.error(error)
+            return ControlReply(reply.text, then: error.closesConnection ? .close : .keepOpen)
+        case .line(let line):
+            if peer.isWatching {
+                // Any line from a watching client ends its watch; the watch request's reply ends now.
+                watchers[peer.id] = nil
+                reply.ok()
+                return ControlReply(reply.text, then: .stopWatching)
+            }
+            let command: Command
+            do {
+                command = try Request.parse(Substring(line), isAdmin: peer.isAdmin, meters: circuits.map { $0.name })
+            } catch {
+                reply.error(error)
+                return ControlReply(reply.text)
+            }
+            return execute(command, peer: peer, reply: &reply)
+        }
+    }
+
+    private func execute(_ command: Command, peer: ControlPeer, reply: inout Reply) -> ControlReply {
+        let nowMono = Clock.monotonicMs()
+        switch command {
+        case .help:
+            reply.help()
+        case .version:
+            reply.version(tanglemeterVersion)
+        case .status(let meter):
+            reply.status(statusView(nowMono: nowMono), meter: meter)
+        case .meter(let name):
+            guard let c = circuit(named: name) else { break }
+            reply.meterDetail(meterView(c, nowMono: nowMono))
+        case .payments(let name, let count):
+            guard let c = circuit(named: name) else { break }
+            reply.payments(c.account.state.recentPayments, count: count)
+        case .metrics:
+            reply.metrics(statusView(nowMono: nowMono))
+        case .watch(let meter):
+            watchers[peer.id] = .some(meter)
+            return ControlReply(reply.text, then: .startWatching)
+        case .credit(let name, let amount, let note):
+            guard let c = circuit(named: name) else { break }
+            guard !journalDamaged else {
+                reply.error(.conflict("the journal is damaged: nothing can be credited until an operator acts"))
+                return ControlReply(reply.text)
+            }
+            let event = AccountEvent.manualCredit(amount: amount, note: note, atMs: Clock.wallMs())
+            guard commit(c.account.withCheckpoint(event), to: c) else {
+                reply.error(.unavailable("the journal refused the credit; nothing was credited"))
+                return ControlReply(reply.text)
+            }
+            log.notice("\(c.name): manual credit of \(amount.iotaText) IOTA by uid \(peer.credentials.uid)"
+                       + (note.isEmpty ? "" : " (\(Reply.sanitized(note)))"))
+            decideAndDrive(c, nowMono: nowMono)
+        case .relay(let name, let mode):
+            guard let c = circuit(named: name) else { break }
+            guard commit([.relayOverride(mode, atMs: Clock.wallMs())], to: c) else {
+                reply.error(.unavailable("the journal refused the change"))
+                return ControlReply(reply.text)
+            }
+            log.notice("\(c.name): relay override \(mode) by uid \(peer.credentials.uid)")
+            decideAndDrive(c, nowMono: nowMono)
+        case .resetEnergy(let name):
+            guard let c = circuit(named: name) else { break }
+            guard !journalDamaged else {
+                reply.error(.conflict("the journal is damaged"))
+                return ControlReply(reply.text)
+            }
+            // Sent at the meter's next turn on the bus; the log and `meter` show the outcome.
+            c.resetEnergyPending = true
+        case .reload:
+            if let problem = reload() {
+                reply.error(problem)
+                return ControlReply(reply.text)
+            }
+        }
+        reply.ok()
+        return ControlReply(reply.text)
+    }
+
+    // MARK: views
+
+    func statusView(nowMono: Int64) -> DaemonStatusView {
+        DaemonStatusView(meters: circuits.map { meterView($0, nowMono: nowMono) },
+                         node: payments?.health ?? .off, journal: journalHealth, uptimeSeconds: uptimeSeconds)
+    }
+
+    func meterView(_ c: Circuit, nowMono: Int64) -> MeterStatusView {
+        let counters = bus.counters(for: c.slave)
+        let reading = c.reading.map { r in
+            MeterReadingView(voltageDecivolts: Int64(r.voltageDecivolts), currentMilliamps: Int64(r.currentMilliamps),
+                             powerDeciwatts: Int64(r.powerDeciwatts), energyWh: Int64(r.energyWattHours),
+                             frequencyDecihertz: Int64(r.frequencyDecihertz),
+                             powerFactorHundredths: Int64(r.powerFactorHundredths), alarm: r.alarm,
+                             ageMs: nowMono - (c.readingAtMono ?? nowMono))
+        }
+        return MeterStatusView(name: c.name, relayOn: c.relayOn, reason: c.decision.reason.rawValue,
+                               credited: c.account.credited, charged: c.account.charged, billed: c.account.billed,
+                               meterOK: c.meterAnswering, payments: c.account.paymentCount, reading: reading,
+                               counters: MeterCountersView(reads: Int64(counters.replies),
+                                                           timeouts: Int64(counters.timeouts),
+                                                           crcErrors: Int64(counters.crcErrors),
+                                                           exceptions: Int64(counters.exceptions)))
+    }
+
+    /// One `watch` line to every client watching this meter (or all meters).
+    func pushWatchLine(for c: Circuit) {
+        if watchers.isEmpty { return }
+        let line = Array(watchLine(unixMs: Clock.wallMs(), meter: meterView(c, nowMono: Clock.monotonicMs())).utf8)
+        let now = Clock.monotonicMs()
+        for (id, filter) in watchers where filter == nil || filter! == c.name {
+            if !server.push(line, to: id, now: now) { watchers[id] = nil }
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import CSystem
+import Config
+import Control
+import Journal
+import Ledger
+import Meters
+import ModbusRTU
+
+/// The one loop (DESIGN §2 "The loop"): every source of events and where it is handled.
+/// Each turn: service what is due, build the pollfd set, sleep in poll(2) until the nearest
+/// deadline, dispatch what is ready. Nothing here blocks but poll itself and the journal's
+/// fdatasync.
+extension Daemon {
+    /// How long a stop may wait for the bus transaction in flight.
+    static let stopGraceMs: Int64 = 2_000
+    /// The loop wakes at least this often, so time-based rules (fault timeout, friendly hours)
+    /// take effect without a reading to trigger them.
+    static let decisionTickMs: Int64 = 1_000
+
+    /// Runs until SIGTERM/SIGINT; returns the exit status.
+    func run() -> Int32 {
+        let nowMono = Clock.monotonicMs()
+        decideAndDriveAll(nowMono: nowMono)
+        var fds: [pollfd] = []
+        fds.reserveCapacity(64)
+        while true {
+            let nowMono = Clock.monotonicMs()
+            let nowMicros = Clock.monotonicMicros()
+
+            // 1. What is due by the clock.
+            if let stop = stopRequestedMono, !bus.isBusy || nowMono - stop >= Daemon.stopGraceMs { break }
+            if let event = bus.handleTimer(nowMicros: nowMicros) { handle(busEvent: event, nowMono: nowMono) }
+            let nextPoll = startDuePoll(nowMono: nowMono)
+            if let event = bus.handleTimer(nowMicros: Clock.monotonicMicros()) {    // send it now if the line is quiet
+                handle(busEvent: event, nowMono: nowMono)
+            }
+            for c in circuits { checkpointIfDue(c, nowMono: nowMono) }
+            decideAndDriveAll(nowMono: nowMono)
+            let nextLed = blinkLeds(nowMono: nowMono)
+            server.tick(now: nowMono)
+            payments?.service(daemon: self, nowMono: nowMono)
+
+            // 2. The nearest deadline.
+            var deadline = nowMono + Daemon.decisionTickMs
+            func consider(_ t: Int64?) { if let t, t < deadline { deadline = t } }
+            consider(nextPoll)
+            consider(nextLed)
+            consider(bus.nextDeadline().map { ($0 + 999) / 1000 })
+            consider(server.nextDeadline())
+            consider(payments?.nextDeadline(nowMono: nowMono))
+            if let stop = stopRequestedMono { consider(stop + Daemon.stopGraceMs) }
+            for c in circuits { consider(c.lastCheckpointMono + config.journal.checkpoint.value) }
+
+            // 3. What to wait on.
+            fds.removeAll(keepingCapacity: true)
+            fds.append(signals.pollDescriptor)
+            let busIndex = fds.count
+            let busFD = bus.wantsReadable ? bus.link.descriptor?.rawValue : nil
+            if let busFD { fds.append(pollfd(fd: busFD, events: Int16(POLLIN), revents: 0)) }
+            let serverStart = fds.count
+            server.appendPollDescriptors(to: &fds)
+            let nodeStart = fds.count
+            payments?.appendPollDescriptors(to: &fds)
+
+            let timeout = Int32(clamping: max(0, deadline - Clock.monotonicMs()))
+            let ready = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), timeout) }
+            if ready < 0 {
+                if tm_errno() == EINTR { continue }
+                log.error("poll: \(errnoText(tm_errno()))")
+                return 2
+            }
+            if ready == 0 { continue }
+
+            // 4. Dispatch.
+            let now = Clock.monotonicMs()
+            if fds[0].revents != 0 { handleSignals() }
+            if busFD != nil && fds[busIndex].revents != 0,
+               let event = bus.handleReadable(nowMicros: Clock.monotonicMicros()) {
+                handle(busEvent: event, nowMono: now)
+            }
+            for i in serverStart..<nodeStart where fds[i].revents != 0 {
+                server.handle(fd: fds[i].fd, revents: fds[i].revents, now: now)
+            }
+            for i in nodeStart..<fds.count where fds[i].revents != 0 {
+                payments?.handle(fd: fds[i].fd, revents: fds[i].revents)
+            }
+        }
+        shutdown()
+        return 0
+    }
+
+    private func handleSignals() {
+        let pending: [Signal]
+        do { pending = try signals.readPending() } catch {
+            log.error("signals: \(error.message)")
+            return
+        }
+        for signal in pending {
+            switch signal {
+            case .terminate, .interrupt:
+                if stopRequestedMono == nil {
+                    log.notice("stopping (\(signal == .terminate ? "SIGTERM" : "SIGINT"))")
+                    stopRequestedMono = Clock.monotonicMs()
+                }
+            case .reload:
+                _ = reload()
+            }
+        }
+    }
+
+    /// The way out: consumption journaled, relays opened, lines released, socket removed.
+    private func shutdown() {
+        let nowMono = Clock.monotonicMs()
+        for c in circuits { checkpointIfDue(c, nowMono: nowMono, force: true) }
+        releaseOutputs()
+        bus.close()
+        server.shutdown()
+        payments?.close()
+        journal?.close()
+        signals.close()
+        log.notice("stopped")
+    }
+}

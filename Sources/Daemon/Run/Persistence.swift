@@ -1,0 +1,132 @@
+import CSystem
+import Config
+import Control
+import Journal
+import Ledger
+import Meters
+import ModbusRTU
+
+/// The daemon's side of the journal: recovery at start, and the one write path every change of
+/// money or state takes (journal first, fdatasync, then apply — DESIGN §3.5).
+extension Daemon {
+    /// Opens and replays the journal, builds the circuits, and journals what start-up itself
+    /// changes (a tariff edited while the daemon was down). A damaged journal is not replayed
+    /// past the damage and not written to: every relay stays open until an operator acts.
+    func recoverJournal(nowWall: Int64) throws(DaemonFailure) {
+        let (file, recovery): (JournalFile, Recovery)
+        do { (file, recovery) = try JournalFile.open(path: config.journal.path) } catch {
+            throw DaemonFailure(status: 2, message: error.message)
+        }
+        if let torn = recovery.tornTail { log.warning(torn.message) }
+        var states: [String: AccountState] = [:]
+        var order: [String] = []
+        for meter in recovery.snapshot?.meters ?? [] {
+            states[meter.name] = meter.state
+            order.append(meter.name)
+        }
+        var accounts: [String: Account] = [:]
+        let nowMono = Clock.monotonicMs()
+        func account(_ name: String) throws(LedgerError) -> Account {
+            if let a = accounts[name] { return a }
+            let meterConfig = config.meters.first { $0.name == name }
+            let tariff = meterConfig?.tariff ?? states[name]?.tariff ?? Tariff(pricePerKWh: .zero)
+            let policy = meterConfig.map { Daemon.policy(for: $0, config: config) } ?? AccountPolicy(tariff: tariff)
+            let a = try Account(state: states[name] ?? AccountState(tariff: tariff), policy: policy, startedAtMs: nowWall)
+            if states[name] == nil { order.append(name) }
+            return a
+        }
+        do {
+            for entry in recovery.events {
+                var a = try account(entry.meter)
+                try a.apply(entry.event)
+                accounts[entry.meter] = a
+            }
+            for meter in config.meters where accounts[meter.name] == nil {
+                accounts[meter.name] = try account(meter.name)
+            }
+            for name in order where accounts[name] == nil { accounts[name] = try account(name) }
+        } catch {
+            // An event that cannot apply is damage too: the journal does not describe a valid state.
+            journalDamaged = true
+            log.error("journal \(config.journal.path): replay failed: \(error.message); every relay stays open")
+        }
+        if let damage = recovery.damage {
+            journalDamaged = true
+            log.error("journal \(config.journal.path): \(damage.message); the file is left as it is, every relay "
+                      + "stays open, and nothing more is journaled until an operator restores or moves it")
+        }
+        for meter in config.meters {
+            guard let a = accounts[meter.name] else { continue }
+            circuits.append(Circuit(config: meter, account: a, nowMono: nowMono))
+        }
+        for name in order where config.meters.first(where: { $0.name == name }) == nil {
+            if let a = accounts[name] {
+                orphanStates.append(MeterSnapshot(name: name, state: a.state))
+                log.warning("journal: meter '\(name)' is not configured any more; its account is kept")
+            }
+        }
+        if journalDamaged {
+            file.close()
+            for c in circuits { c.decision = .journalDamaged }
+            return
+        }
+        journal = file
+        do { try file.append([.started(atMs: nowWall)]) } catch {
+            throw DaemonFailure(status: 2, message: error.message)
+        }
+        for c in circuits {
+            let events = c.account.tariffChangeEvents(atMs: nowWall)
+            if !events.isEmpty {
+                guard commit(events, to: c) else { throw DaemonFailure(status: 2, message: "journal: cannot write") }
+                log.notice("\(c.name): tariff is now \(c.config.tariff.pricePerKWh.value) nanos/kWh")
+            }
+        }
+    }
+
+    /// Journals `events` for `circuit` (one append, fdatasync) and applies them. False — and
+    /// nothing applied — when they do not apply or the journal refuses them: nothing is
+    /// acknowledged that is not on disk.
+    @discardableResult
+    func commit(_ events: [AccountEvent], to circuit: Circuit) -> Bool {
+        if events.isEmpty { return true }
+        guard let journal, !journalDamaged else { return false }
+        let next: Account
+        do { next = try circuit.account.applying(events) } catch {
+            log.error("\(circuit.name): \(error.message)")
+            return false
+        }
+        do {
+            try journal.append(events.map { .event(meter: circuit.name, $0) })
+        } catch {
+            log.error("\(circuit.name): \(error.message); the change is not made")
+            return false
+        }
+        circuit.account = next
+        compactIfDue()
+        return true
+    }
+
+    /// Journals consumption billed in memory, at most every `journal.checkpoint` per meter.
+    func checkpointIfDue(_ circuit: Circuit, nowMono: Int64, force: Bool = false) {
+        guard force || nowMono - circuit.lastCheckpointMono >= config.journal.checkpoint.value else { return }
+        circuit.lastCheckpointMono = nowMono
+        if let event = circuit.account.checkpointEvent() { commit([event], to: circuit) }
+    }
+
+    /// Rewrites the journal as one snapshot once it has grown, so size and recovery time stay
+    /// bounded however long the daemon runs.
+    func compactIfDue() {
+        guard let journal, journal.needsCompaction() else { return }
+        let snapshot = JournalSnapshot(atMs: Clock.wallMs(),
+                                       meters: circuits.map { MeterSnapshot(name: $0.name, state: $0.account.state) }
+                                           + orphanStates)
+        do {
+            try journal.compact(snapshot: snapshot)
+            log.info("journal compacted to \(journal.size) bytes")
+        } catch {
+            log.error("journal compaction failed: \(error.message); appending continues")
+        }
+    }
+
+    var journalHealth: JournalHealth { journalDamaged ? .damaged : .ok }
+}
