@@ -43,7 +43,7 @@ struct Transmitter {
     var nextDeadline: Int64? {
         guard let head = queue.first, !isBlocked else { return nil }
         guard let timing else { return head.startMicros }
-        return head.startMicros + Int64(head.sent) * Int64(timing.characterMicros)
+        return head.startMicros + Int64(head.sent + 1) * Int64(timing.characterMicros)
     }
 
     /// Writes every byte that is due by `now`.
@@ -71,7 +71,8 @@ struct Transmitter {
     private func dueCount(_ pending: Pending, now: Int64) -> Int {
         guard now >= pending.startMicros else { return 0 }
         guard let timing else { return pending.bytes.count }
-        let characters = (now - pending.startMicros) / Int64(timing.characterMicros) + 1
+        // A byte is handed over once its last bit would have left the wire.
+        let characters = (now - pending.startMicros) / Int64(timing.characterMicros)
         return Int(min(Int64(pending.bytes.count), characters))
     }
 
