@@ -23,8 +23,11 @@ struct Simulator {
     init(options: SimOptions) throws(SimError) {
         self.options = options
         meters = options.addresses.map {
-            SimMeter(address: $0, powerDeciwatts: options.powerDeciwatts, voltageDecivolts: options.voltageDecivolts,
-                     energyWattHours: options.energyWattHours)
+            var meter = SimMeter(address: $0, powerDeciwatts: options.powerDeciwatts,
+                                 voltageDecivolts: options.voltageDecivolts, energyWattHours: options.energyWattHours)
+            meter.energyMax = options.energyMax
+            meter.saturates = options.energySaturates
+            return meter
         }
         signalFd = try Self.openSignalFd()
         faults = FaultInjector(options: options, seed: options.seed ?? UInt64(bitPattern: monotonicMicros()))

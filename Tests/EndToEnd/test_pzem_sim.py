@@ -259,3 +259,41 @@ def test_bad_arguments_and_an_occupied_path_are_refused(tmp_path):
                              timeout=30, stdin=subprocess.DEVNULL)
     assert refused.returncode == 2 and "not a symlink" in refused.stderr
     assert occupied.read_text() == "keep me"
+
+
+def read_energy(link, address=1):
+    return words_to_reading(instrument(link, address).read_registers(0, 10, functioncode=4))["energy_wh"]
+
+
+@pytest.mark.parametrize("mode", ["wrap", "saturate"])
+def test_energy_counter_wraps_or_saturates_at_its_maximum(pzem_sim, mode):
+    # 3600 W at 1000×: 1000 Wh per second from 99000 towards a maximum of 99999.
+    sim = pzem_sim("--power", "3600", "--speed", "1000", "--energy", "99000", "--energy-max", "99999",
+                   "--energy-max-mode", mode)
+    if mode == "wrap":
+        support.wait_until(lambda: read_energy(sim.link) < 99000, timeout=20, message="the counter to wrap")
+    else:
+        support.wait_until(lambda: read_energy(sim.link) == 99999, timeout=20, message="the counter to saturate")
+        assert sim.command("power 1 0") == "ok"
+        assert read_energy(sim.link) == 99999
+
+
+def test_broadcast_reset_acts_on_every_meter_without_a_reply(pzem_sim):
+    sim = pzem_sim("--address", "1", "--address", "2", "--energy", "5000", *FROZEN)
+    broadcast = bytes.fromhex("00 42") + crc16(bytes.fromhex("00 42"))
+    assert raw_exchange(sim.link, broadcast, 4, timeout=0.3) == b""
+    assert read_energy(sim.link, 1) == 0 and read_energy(sim.link, 2) == 0
+
+
+def test_bad_requests_get_no_reply_and_the_bus_recovers(pzem_sim):
+    sim = pzem_sim("--power", "1", *FROZEN)
+    # A request with a bad CRC: a slave stays silent.
+    assert raw_exchange(sim.link, bytes.fromhex("01 04 00 00 00 0A 70 0E"), 25, timeout=0.3) == b""
+    # Half a request, then silence: dropped after t3.5, so the next request is served.
+    assert raw_exchange(sim.link, bytes.fromhex("01 04 00"), 25, timeout=0.3) == b""
+    assert len(raw_exchange(sim.link, bytes.fromhex("01 04 00 00 00 0A 70 0D"), 25)) == 25
+    # Writing an address outside 1..247 is an illegal data value.
+    bad_address = bytes.fromhex("01 06 00 02 00 F8") + crc16(bytes.fromhex("01 06 00 02 00 F8"))
+    reply = raw_exchange(sim.link, bad_address, 5)
+    assert reply[:3] == bytes.fromhex("01 86 03") and crc16(reply[:3]) == reply[3:]
+    assert sim.stats()["badframes"] == 2
