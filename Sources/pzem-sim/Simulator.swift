@@ -63,7 +63,11 @@ struct Simulator {
             fds[1] = pollfd(fd: link.master, events: Int16(POLLIN) | (transmitter.isBlocked ? Int16(POLLOUT) : 0), revents: 0)
             fds[2] = pollfd(fd: stdinOpen ? 0 : -1, events: Int16(POLLIN), revents: 0)
             let ready = poll(&fds, nfds_t(fds.count), timeoutMillis(now: now))
-            if ready < 0 && tm_errno() != EINTR { writeAll(2, "pzem-sim: poll failed (errno \(tm_errno()))\n"); return 2 }
+            if ready < 0 && tm_errno() != EINTR {
+                writeAll(2, "pzem-sim: poll failed (errno \(tm_errno()))\n")
+                link.removeLink()
+                return 2
+            }
             advanceEnergy()
             if fds[0].revents != 0 { break }
             if fds[1].revents & Int16(POLLIN) != 0 { readRequests() }

@@ -141,14 +141,16 @@ def _pymodbus_failed(read):
 
 def test_corrupt_replies_fail_their_crc_in_every_master(pzem_sim):
     sim = pzem_sim("--corrupt", "1", "--seed", "7", *FROZEN)
-    with pytest.raises(minimalmodbus.InvalidResponseError, match="(?i)crc|checksum|slave|function|byte"):
+    # The seed fixes which bit flips; with seed 7 the first ones land where only the CRC can tell.
+    with pytest.raises(minimalmodbus.InvalidResponseError, match="(?i)checksum"):
         instrument(sim.link).read_registers(0, 10, functioncode=4)
     code, _, output = mbpoll(sim.link, "-a", "1", "-t", "3", "-r", "1", "-c", "10")
     assert code != 0, output
+    assert _pymodbus_failed(lambda: pymodbus_read(sim.link, timeout=0.5))
     reply = raw_exchange(sim.link, bytes.fromhex("01 04 00 00 00 0A 70 0D"), 25)
     assert len(reply) == 25 and crc16(reply[:-2]) != reply[-2:]
     stats = sim.stats()
-    assert stats["corrupted"] == stats["replies"] == 3
+    assert stats["corrupted"] == stats["replies"] == stats["requests"] >= 4
 
 
 def test_garbage_before_replies_is_skipped_by_a_hunting_master(pzem_sim):
