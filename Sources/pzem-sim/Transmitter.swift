@@ -46,6 +46,13 @@ struct Transmitter {
         return head.startMicros + Int64(head.sent + 1) * Int64(timing.characterMicros)
     }
 
+    /// Whether `nextDeadline` is the last byte of a reply: the master waits for exactly that
+    /// one, so the loop wakes for it with sub-millisecond precision.
+    var nextIsLastByte: Bool {
+        guard let head = queue.first, timing != nil else { return false }
+        return head.sent + 1 == head.bytes.count
+    }
+
     /// Writes every byte that is due by `now`.
     mutating func sendDue(fd: Int32, now: Int64) {
         while !queue.isEmpty {
