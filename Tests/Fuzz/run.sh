@@ -26,9 +26,11 @@ OUT="$ROOT/.build-fuzz"
 SANITIZERS="${SANITIZERS:-fuzzer,address}"
 MAX_LEN="${FUZZ_MAX_LEN:-1024}"
 SWIFTC="${SWIFTC:-swiftc}"
-mkdir -p "$OUT/modules" "$OUT/bin" "$OUT/corpus" "$OUT/artifacts"
+# Objects depend on the sanitizers, so each set gets its own folder; corpora are shared.
+BUILT="$OUT/${SANITIZERS//,/-}"
+mkdir -p "$BUILT/modules" "$BUILT/bin" "$OUT/corpus" "$OUT/artifacts"
 
-include_flags=(-I "$OUT/modules")
+include_flags=(-I "$BUILT/modules")
 for map in "$ROOT"/Sources/C*/module.modulemap; do
     include_flags+=(-I "$(dirname "$map")")
 done
@@ -38,13 +40,13 @@ common_flags=(-parse-as-library -O -sanitize="$SANITIZERS" -enable-testing "${in
 # source file (and than this script, whose flags it depends on).
 build_module() {
     local module="$1" dir="$ROOT/Sources/$1"
-    local object="$OUT/modules/$module.o"
+    local object="$BUILT/modules/$module.o"
     if [[ ! -d "$dir" ]]; then echo "fuzz: no module Sources/$module" >&2; return 1; fi
     if [[ -f "$object" && -z "$(find "$dir" "$0" -newer "$object" -print -quit)" ]]; then return 0; fi
     local sources=("$dir"/*.swift)
     echo "fuzz: compiling module $module"
     "$SWIFTC" "${common_flags[@]}" -wmo -module-name "$module" \
-        -emit-module -emit-module-path "$OUT/modules/$module.swiftmodule" \
+        -emit-module -emit-module-path "$BUILT/modules/$module.swiftmodule" \
         -emit-object -o "$object" "${sources[@]}"
     touch "$object"   # swiftc leaves an identical output untouched, which would look stale
 }
@@ -72,17 +74,17 @@ for target in "$ROOT"/Tests/Fuzz/targets/*.swift; do
     objects=()
     for module in "${modules[@]}"; do
         build_module "$module" || { status=1; continue 2; }
-        objects+=("$OUT/modules/$module.o")
+        objects+=("$BUILT/modules/$module.o")
     done
     echo "fuzz: building $name (modules: ${modules[*]})"
     "$SWIFTC" "${common_flags[@]}" -module-name "${name}Target" "$target" "${objects[@]}" \
-        -o "$OUT/bin/$name" 2>&1 | quiet_link
+        -o "$BUILT/bin/$name" 2>&1 | quiet_link
     [[ "${PIPESTATUS[0]}" -eq 0 ]] || { echo "fuzz: $name does not build" >&2; status=1; continue; }
     mkdir -p "$OUT/corpus/$name"
     log="$OUT/$name.log"
     echo "fuzz: running $name for $RUNS inputs"
     started=$(date +%s%N)
-    if "$OUT/bin/$name" -runs="$RUNS" -max_len="$MAX_LEN" -print_final_stats=1 \
+    if "$BUILT/bin/$name" -runs="$RUNS" -max_len="$MAX_LEN" -print_final_stats=1 \
         -artifact_prefix="$OUT/artifacts/$name-" "$OUT/corpus/$name" > "$log" 2>&1; then
         elapsed=$(( $(date +%s%N) - started ))
         echo "fuzz: $name ok: $(runs_per_second "$log" "$elapsed") runs/s, corpus $(ls "$OUT/corpus/$name" | wc -l) inputs"
