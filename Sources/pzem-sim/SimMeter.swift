@@ -15,6 +15,10 @@ struct SimMeter {
     /// A silent meter answers nothing, like one whose mains is off (its optocouplers unpowered).
     var silent = false
     private(set) var energyWattHours: UInt32
+    /// The counter's largest value, and what it does past it: wrap to 0 or stay there. A real
+    /// meter's behaviour at its limit is unknown (meters.md, Energy counter), so tests choose.
+    var energyMax: UInt32 = .max
+    var saturates = false
     /// Energy below one Wh, exactly: deciwatt-microseconds times speed-thousandths.
     private var energyFraction: UInt128 = 0
 
@@ -30,13 +34,21 @@ struct SimMeter {
 
     /// Accrues energy for `elapsedMicros` of simulated-at-`speedThousandths` time. Nothing is
     /// rounded away: the remainder below one Wh is kept. The counter wraps at 2^32 Wh (its
-    /// register width); whether a real meter wraps or saturates is unknown (meters.md).
+    /// register width) unless `energyMax` and `saturates` say otherwise.
     mutating func advance(elapsedMicros: Int64, speedThousandths: UInt64) {
         guard elapsedMicros > 0 else { return }
         energyFraction += UInt128(powerDeciwatts) * UInt128(elapsedMicros) * UInt128(speedThousandths)
         let whole = energyFraction / Self.fractionPerWattHour
         energyFraction %= Self.fractionPerWattHour
-        energyWattHours = UInt32(truncatingIfNeeded: UInt128(energyWattHours) + whole)
+        let total = UInt128(energyWattHours) + whole
+        let limit = UInt128(energyMax)
+        if total <= limit {
+            energyWattHours = UInt32(total)
+        } else if saturates {
+            energyWattHours = energyMax
+        } else {
+            energyWattHours = UInt32(total % (limit + 1))
+        }
     }
 
     /// Sets the counter (the `energy` command, the reset function).

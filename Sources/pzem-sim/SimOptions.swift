@@ -6,6 +6,8 @@ struct SimOptions {
     var powerDeciwatts: UInt32 = 0
     var voltageDecivolts: UInt16 = 2300
     var energyWattHours: UInt32 = 0
+    var energyMax: UInt32 = .max
+    var energySaturates = false
     var speedThousandths: UInt64 = 1000
     var wireBaud: Int?
     var dropPPM: UInt32 = 0
@@ -38,6 +40,12 @@ struct SimOptions {
                 options.voltageDecivolts = UInt16(try decimal(try value(name), decimals: 1, max: 6553, option: name))
             case "--energy":
                 options.energyWattHours = UInt32(try decimal(try value(name), decimals: 0, max: UInt64(UInt32.max), option: name))
+            case "--energy-max":
+                options.energyMax = UInt32(try decimal(try value(name), decimals: 0, max: UInt64(UInt32.max), option: name))
+            case "--energy-max-mode":
+                let mode = try value(name)
+                guard mode == "wrap" || mode == "saturate" else { throw .usage("--energy-max-mode is wrap or saturate, not \(mode)") }
+                options.energySaturates = mode == "saturate"
             case "--speed":
                 options.speedThousandths = try decimal(try value(name), decimals: 3, max: 1_000_000_000, option: name)
             case "--wire-timing":

@@ -23,8 +23,11 @@ struct Simulator {
     init(options: SimOptions) throws(SimError) {
         self.options = options
         meters = options.addresses.map {
-            SimMeter(address: $0, powerDeciwatts: options.powerDeciwatts, voltageDecivolts: options.voltageDecivolts,
-                     energyWattHours: options.energyWattHours)
+            var meter = SimMeter(address: $0, powerDeciwatts: options.powerDeciwatts,
+                                 voltageDecivolts: options.voltageDecivolts, energyWattHours: options.energyWattHours)
+            meter.energyMax = options.energyMax
+            meter.saturates = options.energySaturates
+            return meter
         }
         signalFd = try Self.openSignalFd()
         faults = FaultInjector(options: options, seed: options.seed ?? UInt64(bitPattern: monotonicMicros()))
@@ -60,7 +63,11 @@ struct Simulator {
             fds[1] = pollfd(fd: link.master, events: Int16(POLLIN) | (transmitter.isBlocked ? Int16(POLLOUT) : 0), revents: 0)
             fds[2] = pollfd(fd: stdinOpen ? 0 : -1, events: Int16(POLLIN), revents: 0)
             let ready = poll(&fds, nfds_t(fds.count), timeoutMillis(now: now))
-            if ready < 0 && tm_errno() != EINTR { writeAll(2, "pzem-sim: poll failed (errno \(tm_errno()))\n"); return 2 }
+            if ready < 0 && tm_errno() != EINTR {
+                writeAll(2, "pzem-sim: poll failed (errno \(tm_errno()))\n")
+                link.removeLink()
+                return 2
+            }
             advanceEnergy()
             if fds[0].revents != 0 { break }
             if fds[1].revents & Int16(POLLIN) != 0 { readRequests() }
@@ -84,6 +91,12 @@ struct Simulator {
         }
         guard let deadline else { return -1 }
         let micros = max(0, deadline - now)
+        // poll(2) counts whole milliseconds. Rounding up makes a byte up to 1 ms late, which
+        // the next bytes catch up on; for a reply's last byte, wake a little early instead and
+        // spin (at most 1 ms per reply) so a wire-timed exchange takes no longer than the wire.
+        if transmitter.nextIsLastByte && deadline == transmitter.nextDeadline {
+            return Int32(clamping: micros / 1000)
+        }
         return Int32(clamping: (micros + 999) / 1000)
     }
 

@@ -43,7 +43,14 @@ struct Transmitter {
     var nextDeadline: Int64? {
         guard let head = queue.first, !isBlocked else { return nil }
         guard let timing else { return head.startMicros }
-        return head.startMicros + Int64(head.sent) * Int64(timing.characterMicros)
+        return head.startMicros + Int64(head.sent + 1) * Int64(timing.characterMicros)
+    }
+
+    /// Whether `nextDeadline` is the last byte of a reply: the master waits for exactly that
+    /// one, so the loop wakes for it with sub-millisecond precision.
+    var nextIsLastByte: Bool {
+        guard let head = queue.first, timing != nil else { return false }
+        return head.sent + 1 == head.bytes.count
     }
 
     /// Writes every byte that is due by `now`.
@@ -71,7 +78,8 @@ struct Transmitter {
     private func dueCount(_ pending: Pending, now: Int64) -> Int {
         guard now >= pending.startMicros else { return 0 }
         guard let timing else { return pending.bytes.count }
-        let characters = (now - pending.startMicros) / Int64(timing.characterMicros) + 1
+        // A byte is handed over once its last bit would have left the wire.
+        let characters = (now - pending.startMicros) / Int64(timing.characterMicros)
         return Int(min(Int64(pending.bytes.count), characters))
     }
 

@@ -3,6 +3,7 @@
 
 let usageText = """
 usage: pzem-sim --link PATH [--address N]… [--power W] [--voltage V] [--energy WH] [--speed X]
+                [--energy-max WH] [--energy-max-mode wrap|saturate]
                 [--wire-timing BAUD] [--drop P] [--corrupt P] [--garbage P]
                 [--delay MS] [--delay-fraction P] [--seed N]
 Simulates PZEM-004T v3 meters on one pty bus; PATH becomes a symlink to its terminal end.
@@ -10,6 +11,8 @@ Simulates PZEM-004T v3 meters on one pty bus; PATH becomes a symlink to its term
   --power W          load of every meter in W, one decimal (default 0)
   --voltage V        mains voltage in V, one decimal (default 230.0)
   --energy WH        initial energy counter of every meter in Wh (default 0)
+  --energy-max WH    largest value of the energy counter (default 4294967295)
+  --energy-max-mode wrap|saturate  past it the counter restarts at 0 (default) or stays
   --speed X          energy accrues X times faster than real time, up to 3 decimals (default 1)
   --wire-timing BAUD send every byte as a real 8N1 line at BAUD would, after t3.5 of silence
   --drop P           fraction 0..1 of replies never sent
