@@ -1,9 +1,43 @@
-import ModbusRTU
 import CSystem
 
 // A C-level entry point (Embedded Swift has no CommandLine); SwiftPM aliases `main` to it.
 @_cdecl("pzem_sim_main")
 func pzemSimMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Int32 {
-    print("pzem-sim: not there yet")
-    return 1
+    var args: [String] = []
+    for index in 1..<max(1, Int(argc)) {
+        if let pointer = argv[index] { args.append(String(cString: pointer)) }
+    }
+    if args.contains("--help") || args.contains("-h") {
+        writeAll(1, usageText + "\n")
+        return 0
+    }
+    let options: SimOptions
+    do {
+        options = try SimOptions.parse(args)
+    } catch {
+        writeAll(2, "pzem-sim: \(error.message)\n\(usageText)\n")
+        return 1
+    }
+    do {
+        var simulator = try Simulator(options: options)
+        return simulator.run()
+    } catch {
+        writeAll(2, "pzem-sim: \(error.message)\n")
+        return 2
+    }
+}
+
+/// Writes all of `text` to `fd` with write(2): stdio would buffer `ready` lines in a pipe.
+func writeAll(_ fd: Int32, _ text: String) {
+    var copy = text
+    copy.withUTF8 { buffer in
+        guard let base = buffer.baseAddress else { return }
+        var offset = 0
+        while offset < buffer.count {
+            let n = write(fd, base + offset, buffer.count - offset)
+            if n < 0 && tm_errno() == EINTR { continue }
+            if n <= 0 { return }
+            offset += n
+        }
+    }
 }

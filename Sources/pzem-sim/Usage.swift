@@ -1,2 +1,23 @@
-// The executable is two files on purpose: with a single file SwiftPM compiles it as top-level code
-// and generates an empty `main` that shadows the C-level one in Entry.swift.
+// The executable is several files on purpose: with a single file SwiftPM compiles it as top-level
+// code and generates an empty `main` that shadows the C-level one in Entry.swift.
+
+let usageText = """
+usage: pzem-sim --link PATH [--address N]… [--power W] [--voltage V] [--energy WH] [--speed X]
+                [--wire-timing BAUD] [--drop P] [--corrupt P] [--garbage P]
+                [--delay MS] [--delay-fraction P] [--seed N]
+Simulates PZEM-004T v3 meters on one pty bus; PATH becomes a symlink to its terminal end.
+  --address N        a meter at slave address N (1-247); repeat for more meters (default 1)
+  --power W          load of every meter in W, one decimal (default 0)
+  --voltage V        mains voltage in V, one decimal (default 230.0)
+  --energy WH        initial energy counter of every meter in Wh (default 0)
+  --speed X          energy accrues X times faster than real time, up to 3 decimals (default 1)
+  --wire-timing BAUD send every byte as a real 8N1 line at BAUD would, after t3.5 of silence
+  --drop P           fraction 0..1 of replies never sent
+  --corrupt P        fraction of replies with one bit flipped (bad CRC)
+  --garbage P        fraction of replies preceded by 1-8 random bytes
+  --delay MS         hold replies back MS milliseconds (--delay-fraction P of them, default all)
+  --seed N           seed of the fault generator (default: from the clock)
+Prints `ready PATH` once the link exists. Commands on stdin, one per line:
+  power ADDR W | voltage ADDR V | energy ADDR WH | silent ADDR on|off | stats
+Stops on SIGTERM or SIGINT (removing the link); stdin closing does not stop it.
+"""

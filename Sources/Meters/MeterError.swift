@@ -1,0 +1,30 @@
+import ModbusRTU
+
+/// Why a meter's reply did not become a trustworthy `Reading`.
+public enum MeterError: Error, Equatable, Sendable {
+    /// A register read returned another number of registers than the map needs.
+    case wrongRegisterCount(expected: Int, got: Int)
+    /// The meter answered with a Modbus exception.
+    case exception(ModbusExceptionCode)
+    /// The reply was valid Modbus but not the kind the request calls for.
+    case unexpectedResponse
+    /// A value beyond what the meter can measure: a corrupt frame that passed its CRC
+    /// (meters.md quirk 3). `value` and `limit` are in the quantity's fixed-point unit.
+    case implausible(Quantity, value: UInt32, limit: UInt32)
+    /// The energy counter rose by more than the circuit could draw in the elapsed time.
+    case energyJump(fromWattHours: UInt32, toWattHours: UInt32, maxIncreaseWattHours: UInt64)
+
+    /// One line of text for logs and the control socket.
+    public var message: String {
+        switch self {
+        case .wrongRegisterCount(let expected, let got): "meter returned \(got) registers, expected \(expected)"
+        case .exception(let code): "meter refused: \(code.message)"
+        case .unexpectedResponse: "meter sent an unexpected kind of reply"
+        case .implausible(let quantity, let value, let limit):
+            "implausible \(quantity.name) \(FixedPoint.format(value, decimals: quantity.decimals)) \(quantity.unit)"
+                + " (limit \(FixedPoint.format(limit, decimals: quantity.decimals)) \(quantity.unit))"
+        case .energyJump(let from, let to, let max):
+            "energy counter jumped from \(from) Wh to \(to) Wh (at most \(max) Wh possible)"
+        }
+    }
+}

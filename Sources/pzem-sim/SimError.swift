@@ -1,0 +1,14 @@
+/// Why pzem-sim cannot start: bad arguments (exit 1) or the pty/link (exit 2).
+enum SimError: Error {
+    case usage(String)
+    case system(call: String, errno: Int32)
+    case linkOccupied(String)
+
+    var message: String {
+        switch self {
+        case .usage(let text): text
+        case .system(let call, let errno): "\(call) failed (errno \(errno))"
+        case .linkOccupied(let path): "\(path) exists and is not a symlink; refusing to replace it"
+        }
+    }
+}

@@ -1,0 +1,163 @@
+import CSystem
+import ModbusRTU
+
+/// pzem-sim's single poll(2) loop: requests in from the pty, replies out (on a wire-time
+/// schedule when asked), commands in from stdin, SIGTERM/SIGINT through a signalfd.
+struct Simulator {
+    var meters: [SimMeter]
+    var stats = SimStats()
+    let options: SimOptions
+    private let link: PtyLink
+    private let signalFd: Int32
+    private var faults: FaultInjector
+    private var requests = RequestDecoder()
+    private var transmitter: Transmitter
+    var stdinOpen = true
+    var stdinLines = LineBuffer()
+    private var lastAdvanceMicros: Int64
+    private var lastRequestByteMicros: Int64 = 0
+    /// A partial request older than this is dropped: t3.5 of silence ends a frame, with slack
+    /// for a scheduler that may run the master's write in two pieces.
+    private let frameSilenceMicros: Int64
+
+    init(options: SimOptions) throws(SimError) {
+        self.options = options
+        meters = options.addresses.map {
+            SimMeter(address: $0, powerDeciwatts: options.powerDeciwatts, voltageDecivolts: options.voltageDecivolts,
+                     energyWattHours: options.energyWattHours)
+        }
+        signalFd = try Self.openSignalFd()
+        faults = FaultInjector(options: options, seed: options.seed ?? UInt64(bitPattern: monotonicMicros()))
+        let timing = options.wireBaud.map { FrameTiming.forBaud($0, bitsPerCharacter: 10) }
+        transmitter = Transmitter(timing: timing)
+        frameSilenceMicros = Int64(max(timing?.t35Micros ?? 0, 20_000))
+        link = try PtyLink(linkPath: options.link)
+        lastAdvanceMicros = monotonicMicros()
+    }
+
+    /// Blocks SIGTERM and SIGINT (delivered through a signalfd instead) and SIGPIPE (a closed
+    /// stdout must make write(2) fail, not kill the simulator).
+    private static func openSignalFd() throws(SimError) -> Int32 {
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        sigaddset(&mask, SIGTERM)
+        sigaddset(&mask, SIGINT)
+        var blocked = mask
+        sigaddset(&blocked, SIGPIPE)
+        guard sigprocmask(SIG_BLOCK, &blocked, nil) == 0 else { throw .system(call: "sigprocmask", errno: tm_errno()) }
+        let fd = signalfd(-1, &mask, Int32(SFD_NONBLOCK | SFD_CLOEXEC))
+        guard fd >= 0 else { throw .system(call: "signalfd", errno: tm_errno()) }
+        return fd
+    }
+
+    /// Runs until SIGTERM/SIGINT; returns the exit status.
+    mutating func run() -> Int32 {
+        writeAll(1, "ready \(options.link)\n")
+        var fds = [pollfd](repeating: pollfd(), count: 3)
+        while true {
+            let now = monotonicMicros()
+            fds[0] = pollfd(fd: signalFd, events: Int16(POLLIN), revents: 0)
+            fds[1] = pollfd(fd: link.master, events: Int16(POLLIN) | (transmitter.isBlocked ? Int16(POLLOUT) : 0), revents: 0)
+            fds[2] = pollfd(fd: stdinOpen ? 0 : -1, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&fds, nfds_t(fds.count), timeoutMillis(now: now))
+            if ready < 0 && tm_errno() != EINTR { writeAll(2, "pzem-sim: poll failed (errno \(tm_errno()))\n"); return 2 }
+            advanceEnergy()
+            if fds[0].revents != 0 { break }
+            if fds[1].revents & Int16(POLLIN) != 0 { readRequests() }
+            if fds[2].revents != 0 { readCommands() }
+            if requests.pendingCount > 0 && monotonicMicros() - lastRequestByteMicros >= frameSilenceMicros {
+                requests.discardPending()
+                stats.badFrames += 1
+            }
+            transmitter.sendDue(fd: link.master, now: monotonicMicros())
+        }
+        link.removeLink()
+        return 0
+    }
+
+    /// Milliseconds until the next thing the loop must do by itself (a reply byte, a frame gap).
+    private func timeoutMillis(now: Int64) -> Int32 {
+        var deadline = transmitter.nextDeadline
+        if requests.pendingCount > 0 {
+            let gapEnd = lastRequestByteMicros + frameSilenceMicros
+            deadline = deadline.map { min($0, gapEnd) } ?? gapEnd
+        }
+        guard let deadline else { return -1 }
+        let micros = max(0, deadline - now)
+        return Int32(clamping: (micros + 999) / 1000)
+    }
+
+    private mutating func advanceEnergy() {
+        let now = monotonicMicros()
+        for index in meters.indices {
+            meters[index].advance(elapsedMicros: now - lastAdvanceMicros, speedThousandths: options.speedThousandths)
+        }
+        lastAdvanceMicros = now
+    }
+
+    private mutating func readRequests() {
+        var buffer = [UInt8](repeating: 0, count: 512)
+        let count = read(link.master, &buffer, buffer.count)
+        guard count > 0 else { return }
+        let now = monotonicMicros()
+        lastRequestByteMicros = now
+        requests.append(buffer[0..<count])
+        while true {
+            switch requests.next() {
+            case .needMore: return
+            case .failed: stats.badFrames += 1
+            case .request(let request):
+                route(slave: request.slave, function: request.function, frameLength: request.encode().count, now: now) {
+                    meter in meter.answer(request)
+                }
+            case .unsupported(let slave, let function):
+                // Framed by CRC; its length only matters for wire timing, where 8 is typical.
+                route(slave: slave, function: function, frameLength: 8, now: now) { _ in
+                    .exception(function: function, code: .illegalFunction)
+                }
+            }
+        }
+    }
+
+    /// Who answers on a real bus: the meter with that address; at 0xF8 the only meter (several
+    /// would collide, so none answers); at broadcast 0 every meter acts and none replies.
+    private mutating func route(slave: UInt8, function: UInt8, frameLength: Int, now: Int64,
+                                _ answer: (inout SimMeter) -> ModbusResponse) {
+        if slave == 0 {
+            stats.requests += 1
+            for index in meters.indices where !meters[index].silent { _ = answer(&meters[index]) }
+            return
+        }
+        let index: Int?
+        if slave == 0xF8 {
+            index = meters.count == 1 ? 0 : nil
+        } else {
+            index = meters.firstIndex { $0.address == slave }
+        }
+        guard let index, !meters[index].silent else { stats.ignored += 1; return }
+        stats.requests += 1
+        let response = answer(&meters[index])
+        if case .exception = response { stats.exceptions += 1 }
+        // The reply carries the address the request was sent to (0xF8 echoed, meters.md §1).
+        send(response.encode(slave: slave, function: function), requestLength: frameLength, now: now)
+    }
+
+    /// Applies the faults to one reply and queues it.
+    private mutating func send(_ reply: [UInt8], requestLength: Int, now: Int64) {
+        if faults.happens(faults.dropPPM) { stats.dropped += 1; return }
+        var frame = reply
+        if faults.happens(faults.corruptPPM) { faults.corrupt(&frame); stats.corrupted += 1 }
+        if faults.happens(faults.garbagePPM) { frame = faults.garbage() + frame; stats.garbage += 1 }
+        var delay: Int64 = 0
+        if faults.happens(faults.delayPPM) { delay = faults.delayMicros; stats.delayed += 1 }
+        stats.replies += 1
+        if !transmitter.enqueue(frame, requestLength: requestLength, extraDelayMicros: delay, now: now) { stats.dropped += 1 }
+    }
+}
+
+/// Microseconds on the monotonic clock.
+func monotonicMicros() -> Int64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000
+}

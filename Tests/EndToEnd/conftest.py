@@ -1,0 +1,40 @@
+"""Fixtures shared by every end-to-end test: temporary folders and processes that are always
+stopped, however the test ends. The binaries come from $TM_BIN_DIR (default build/) and run
+through $TM_RUNNER (default none; "qemu-aarch64-static -L /" for the aarch64 pass)."""
+
+import pytest
+
+import support
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "x86_only: cannot run under qemu-user (the aarch64 pass skips it)")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not support.under_emulation():
+        return
+    skip = pytest.mark.skip(reason="x86_only: not run under $TM_RUNNER")
+    for item in items:
+        if "x86_only" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def processes():
+    """Collects started `support.Process` objects and stops them all at teardown."""
+    started: list[support.Process] = []
+    yield started
+    for process in reversed(started):
+        process.stop()
+
+
+@pytest.fixture
+def pzem_sim(tmp_path, processes):
+    """A factory: `pzem_sim("--power", "100")` starts pzem-sim on a pty linked at
+    tmp_path/"ttyPZEM" (or `link=`), waits for `ready`, and stops it after the test."""
+    def start(*args, link=None, stdin=support.subprocess.PIPE):
+        sim = support.PzemSim(link or tmp_path / "ttyPZEM", *map(str, args), stdin=stdin)
+        processes.append(sim)
+        return sim.wait_ready()
+    return start

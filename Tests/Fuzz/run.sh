@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Builds and runs every libFuzzer target in Tests/Fuzz/targets for RUNS inputs each; fails on a crash.
+#
+#   bash Tests/Fuzz/run.sh [RUNS]        (default 100000; `make fuzz` passes FUZZ_RUNS)
+#
+# A target is Tests/Fuzz/targets/<Name>.swift whose first line names the Sources/ modules it
+# needs, bottom-up (a module before the modules that import it):
+#   // modules: ModbusRTU Meters
+# and which defines
+#   @_cdecl("LLVMFuzzerTestOneInput") public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32
+#
+# Each listed module is compiled once, as its own Swift module (-module-name, -emit-module,
+# whole-module, coverage-instrumented), so `import ModbusRTU` in the sources and in the target
+# works exactly as under SwiftPM, and @testable import works too (-enable-testing). The C module
+# maps in Sources/C*/ (CSystem, CCurl, CGPIOD) are on the include path for modules that import
+# them. Everything goes to .build-fuzz/: modules, binaries, corpora (kept between runs, so a soak
+# builds on earlier runs), and crash artifacts.
+#
+# Environment: SANITIZERS (default "fuzzer,address"), FUZZ_TARGETS (names to run, default all),
+# FUZZ_MAX_LEN (default 1024 bytes per input).
+set -euo pipefail
+
+RUNS="${1:-100000}"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+OUT="$ROOT/.build-fuzz"
+SANITIZERS="${SANITIZERS:-fuzzer,address}"
+MAX_LEN="${FUZZ_MAX_LEN:-1024}"
+SWIFTC="${SWIFTC:-swiftc}"
+mkdir -p "$OUT/modules" "$OUT/bin" "$OUT/corpus" "$OUT/artifacts"
+
+include_flags=(-I "$OUT/modules")
+for map in "$ROOT"/Sources/C*/module.modulemap; do
+    include_flags+=(-I "$(dirname "$map")")
+done
+common_flags=(-parse-as-library -O -sanitize="$SANITIZERS" -enable-testing "${include_flags[@]}")
+
+# Compiles Sources/$1 into .build-fuzz/modules/$1.{swiftmodule,o} unless that is newer than every
+# source file (and than this script, whose flags it depends on).
+build_module() {
+    local module="$1" dir="$ROOT/Sources/$1"
+    local object="$OUT/modules/$module.o"
+    if [[ ! -d "$dir" ]]; then echo "fuzz: no module Sources/$module" >&2; return 1; fi
+    if [[ -f "$object" && -z "$(find "$dir" "$0" -newer "$object" -print -quit)" ]]; then return 0; fi
+    local sources=("$dir"/*.swift)
+    echo "fuzz: compiling module $module"
+    "$SWIFTC" "${common_flags[@]}" -wmo -module-name "$module" \
+        -emit-module -emit-module-path "$OUT/modules/$module.swiftmodule" \
+        -emit-object -o "$object" "${sources[@]}"
+    touch "$object"   # swiftc leaves an identical output untouched, which would look stale
+}
+
+# Runs per second from "Done N runs in …" and the wall time we measured ($2 ns).
+runs_per_second() {
+    sed -n 's/^Done \([0-9]*\) runs in .*/\1/p' "$1" | awk -v ns="$2" '{ printf "%d", $1 * 1e9 / (ns > 0 ? ns : 1) }'
+}
+
+# gold warns about every local ASan helper symbol; the warnings mean nothing for a test binary.
+quiet_link() { grep -v "Cannot export local symbol" || true; }
+
+status=0
+found=0
+for target in "$ROOT"/Tests/Fuzz/targets/*.swift; do
+    [[ -e "$target" ]] || continue
+    name="$(basename "$target" .swift)"
+    if [[ -n "${FUZZ_TARGETS:-}" && " $FUZZ_TARGETS " != *" $name "* ]]; then continue; fi
+    found=$((found + 1))
+    header="$(head -n 1 "$target")"
+    if [[ "$header" != "// modules:"* ]]; then
+        echo "fuzz: $target: first line must be '// modules: A B'" >&2; status=1; continue
+    fi
+    read -r -a modules <<< "${header#// modules:}"
+    objects=()
+    for module in "${modules[@]}"; do
+        build_module "$module" || { status=1; continue 2; }
+        objects+=("$OUT/modules/$module.o")
+    done
+    echo "fuzz: building $name (modules: ${modules[*]})"
+    "$SWIFTC" "${common_flags[@]}" -module-name "${name}Target" "$target" "${objects[@]}" \
+        -o "$OUT/bin/$name" 2>&1 | quiet_link
+    [[ "${PIPESTATUS[0]}" -eq 0 ]] || { echo "fuzz: $name does not build" >&2; status=1; continue; }
+    mkdir -p "$OUT/corpus/$name"
+    log="$OUT/$name.log"
+    echo "fuzz: running $name for $RUNS inputs"
+    started=$(date +%s%N)
+    if "$OUT/bin/$name" -runs="$RUNS" -max_len="$MAX_LEN" -print_final_stats=1 \
+        -artifact_prefix="$OUT/artifacts/$name-" "$OUT/corpus/$name" > "$log" 2>&1; then
+        elapsed=$(( $(date +%s%N) - started ))
+        echo "fuzz: $name ok: $(runs_per_second "$log" "$elapsed") runs/s, corpus $(ls "$OUT/corpus/$name" | wc -l) inputs"
+    else
+        echo "fuzz: $name FAILED (log: $log, artifacts: $OUT/artifacts/$name-*)" >&2
+        tail -n 40 "$log" >&2
+        status=1
+    fi
+done
+if [[ "$found" -eq 0 ]]; then echo "fuzz: no targets in Tests/Fuzz/targets" >&2; exit 1; fi
+exit "$status"
