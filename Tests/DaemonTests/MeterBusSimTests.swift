@@ -237,7 +237,7 @@ struct MeterBusSimTests {
         defer { sim.stop() }
         var bus = try openBus(sim)
         defer { bus.close() }
-        let count = 100
+        let count = 50
         let started = Clock.monotonicMicros()
         var completed = 0
         for _ in 0..<count where powerDeciwatts(try transact(&bus, readAll(1))) != nil { completed += 1 }
