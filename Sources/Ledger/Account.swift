@@ -64,7 +64,7 @@ public struct Account: Sendable {
     /// account is unchanged. A payment whose digest was credited before changes nothing.
     public mutating func apply(_ event: AccountEvent) throws(LedgerError) {
         var next = self
-        try next.state.transition(event)
+        try next.state.apply(event)
         switch event {
         case .counterCheckpoint:
             if let reading = next.latest, let counter = next.state.counter, reading.counter < counter { next.latest = nil }

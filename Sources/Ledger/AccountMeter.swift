@@ -6,7 +6,9 @@ public enum ObserveOutcome: Equatable, Sendable {
     /// Journal this event, then `apply` it: the first reading (a `counterCheckpoint` that only sets
     /// the baseline), a counter that went backwards (`counterRebaselined`) or one that rose faster
     /// than the circuit can draw (`counterJumpRejected`, not billed). Until it is applied, the
-    /// account bills nothing new from this meter.
+    /// account bills nothing new from this meter. Sync it like a credit (it is rare): a lost
+    /// baseline loses the energy counted after it, a lost re-baseline or rejection is decided again
+    /// after a restart against an older counter.
     case journal(AccountEvent)
     /// The reading cannot be billed (a negative counter, or figures beyond Int64); nothing changed.
     case refused(LedgerError)

@@ -17,8 +17,17 @@ extension AccountState {
         return try chargedBeforeSegment.adding(try tariff.charge(for: WattHours(segment)))
     }
 
-    /// Applies `event`; on a throw the caller discards the copy it worked on.
-    mutating func transition(_ event: AccountEvent) throws(LedgerError) {
+    /// Applies `event` to the state alone: the one transition function, which `Account.apply` wraps
+    /// with its run-time effects, and which journal recovery may call directly (it needs no policy).
+    /// Atomic: on a throw the state is unchanged.
+    public mutating func apply(_ event: AccountEvent) throws(LedgerError) {
+        var next = self
+        try next.transition(event)
+        self = next
+    }
+
+    /// Applies `event` in place; on a throw the caller discards the copy it worked on.
+    private mutating func transition(_ event: AccountEvent) throws(LedgerError) {
         switch event {
         case .paymentCredited(let payment):
             // Exactly-once: a digest already credited changes nothing, however often it is replayed.

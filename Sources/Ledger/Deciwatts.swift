@@ -15,11 +15,6 @@ public struct Deciwatts: Hashable, Comparable, Sendable {
     /// Parses an exact power: `500W` (up to 1 decimal) or `2.3kW` (up to 4 decimals); a space
     /// before the unit is allowed.
     public static func parse(_ text: Substring) throws(LedgerError) -> Deciwatts {
-        let (number, unit) = try splitQuantity(text, expected: "a power like 500W or 2.3kW")
-        switch unit {
-        case "W": return Deciwatts(try parseDecimal(number, scaleDigits: 1, what: "W"))
-        case "kW": return Deciwatts(try parseDecimal(number, scaleDigits: 4, what: "kW"))
-        default: throw .invalidAmount(text: String(text), reason: "power unit must be W or kW")
-        }
+        Deciwatts(try parseQuantity(text, units: [("W", 1), ("kW", 4)], expected: "a power like 500W or 2.3kW"))
     }
 }

@@ -179,3 +179,23 @@ import Testing
         #expect(try h.replayed().state == h.account.state)
     }
 }
+
+/// The state-level transition journal recovery calls directly.
+@Suite struct StateApplyTests {
+    @Test func stateApplyMatchesAccountApplyAndIsAtomic() throws {
+        var h = Harness(account: try makeAccount())
+        try h.read(10, atMs: 0)
+        try h.pay("0xa", 7)
+        try h.read(20, atMs: 60_000)
+        try h.checkpoint()
+        var state = AccountState(tariff: quarterIOTA)
+        for event in h.journal { try state.apply(event) }
+        #expect(state == h.account.state)
+        state.paymentCount = Int64.max
+        let before = state
+        #expect(throws: LedgerError.overflow(operation: "payment count")) {
+            try state.apply(.manualCredit(amount: Nanos(1), note: "", atMs: 0))
+        }
+        #expect(state == before)                            // credited was not half-updated
+    }
+}

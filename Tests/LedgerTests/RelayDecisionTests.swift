@@ -62,11 +62,16 @@ import Testing
     }
 
     @Test func meterFaultAfterTheTimeoutBeatsOverloadAndCredit() throws {
-        let h = try account(readAtMs: 5_000) { $0.meterFaultTimeoutMs = 2_000 }
+        var h = try account(readAtMs: 5_000) { $0.meterFaultTimeoutMs = 2_000 }
         #expect(h.account.decide(inputs(6_999)).reason == .credit)
         #expect(h.account.decide(inputs(7_000)) == RelayDecision(relayOn: false, reason: .meterFault, led: .fastBlink))
-        #expect(h.account.decide(inputs(Int64.max)).reason == .meterFault)
         #expect(h.account.decide(inputs(Int64.min)).reason == .credit)   // a clock gone backwards is no fault
+        h.account.policy.maxPower = Deciwatts(1)
+        h.account.policy.maxPowerGraceMs = 0
+        try h.read(0, atMs: 5_000, power: 2)                // tripped, and then the meter falls silent
+        #expect(h.account.decide(inputs(6_999)).reason == .overload)
+        #expect(h.account.decide(inputs(7_000)) == RelayDecision(relayOn: false, reason: .meterFault, led: .fastBlink))
+        #expect(h.account.decide(inputs(Int64.max)).reason == .meterFault)
     }
 
     @Test func overloadTripsAfterGraceAndLatchesUntilAnAdminRelayCommand() throws {
