@@ -160,6 +160,30 @@ import Ledger
         #expect(error?.message.contains("format version 2") == true)
     }
 
+    /// Bytes whose check holds but that do not decode were written that way: damage, not a torn tail.
+    @Test func aVerifiedRecordThatDoesNotDecodeIsDamage() throws {
+        let bodies: [([UInt8], String)] = [
+            ([0x12, 0x05, 0x02, 0x02], "meter index 5 was never bound"),
+            ([0x01, 0x01, 0x01, 0x61, 0xFF], "unexpected bytes after the last field"),
+            ([0x17, 0x00, 0x09, 0x00], "relay override 9 unknown"),
+            ([0x01, 0x01, 0x02, 0xC3, 0x28], "not valid UTF-8"),
+        ]
+        for (body, reason) in bodies {
+            let dir = TempDir()
+            let (file, _) = try openJournal(dir.file())
+            try file.append([.event(meter: "main", .paymentCursor(digest: "a"))])
+            file.close()
+            var bytes = readBytes(dir.file())
+            guard case .header(let header) = bytes.withUnsafeBufferPointer({ JournalFormat.decodeHeader($0) }) else { return }
+            let offset = bytes.count
+            JournalFormat.frame(body: body, at: offset, salt: header.salt, into: &bytes)
+            writeBytes(dir.file(), bytes)
+            let (_, recovery) = try openJournal(dir.file())
+            #expect(recovery.damage?.offset == offset && recovery.damage?.reason.contains(reason) == true, "\(recovery.damage?.reason ?? "no damage")")
+            #expect(recovery.events.count == 1)
+        }
+    }
+
     /// The snapshot layout lists AccountState's fields by hand: a new field must get a new layout.
     @Test func snapshotLayoutCoversEveryAccountStateField() {
         let fields = Mirror(reflecting: AccountState(tariff: Tariff(pricePerKWh: .zero))).children.map { $0.label ?? "" }

@@ -15,9 +15,15 @@ import Ledger
 
     /// One meter under a constant 1 kW load, polled at 1 Hz, consumption journaled every 60 s
     /// (journal.checkpoint): one checkpoint record a minute, all day.
+    /// With JOURNAL_BENCH_DIR set (a disk-backed folder), the bytes the kernel sent to the device
+    /// for this process (/proc/self/io write_bytes: whole pages, so each synced append costs a page).
     @Test func bytesWrittenPerDayAtSteadyState() throws {
         let dir = TempDir()
-        let (file, _) = try JournalFile.open(path: dir.file())
+        let benchDir = ProcessInfo.processInfo.environment["JOURNAL_BENCH_DIR"]
+        let path = benchDir.map { "\($0)/journal-day-\(getpid())" } ?? dir.file()
+        defer { if benchDir != nil { try? FileManager.default.removeItem(atPath: path) } }
+        let deviceBytesBefore = Self.deviceWriteBytes()
+        let (file, _) = try JournalFile.open(path: path)
         let startMs: Int64 = 1_764_000_000_000
         try file.append([.started(atMs: startMs)])
         let energyAtStart: Int64 = 9_876_543   // a meter that has counted ~10 MWh
@@ -33,8 +39,17 @@ import Ledger
         }
         let perCheckpoint = Double(file.bytesAppended) / Double(checkpoints)
         print("journal: simulated day, 1 meter, 1 kW, checkpoint 60 s: \(checkpoints) checkpoints, \(file.appends) appends (fdatasync each), \(file.bytesAppended) bytes written (budget 65536), ~\(String(format: "%.1f", perCheckpoint)) bytes per checkpoint incl. the one-time header, start record and meter binding")
+        if benchDir != nil {
+            print("journal: the same day on \(path): \(Self.deviceWriteBytes() - deviceBytesBefore) bytes sent to the block device by this process")
+        }
         #expect(checkpoints == 1440)
         #expect(file.bytesAppended <= 65_536 && file.size <= 65_536)
+    }
+
+    static func deviceWriteBytes() -> Int {
+        let io = (try? String(contentsOfFile: "/proc/self/io", encoding: .utf8)) ?? ""
+        let line = io.split(separator: "\n").first { $0.hasPrefix("write_bytes:") }
+        return line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
     }
 
     @Test(.enabled(if: ProcessInfo.processInfo.environment["JOURNAL_BENCH"] == "1"))

@@ -13,7 +13,7 @@ final class TempDir {
         var template = Array("\(base)/journal-test-XXXXXX".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         precondition(made != nil, "mkdtemp failed")
-        path = String(cString: template)
+        path = String(cString: made!)
     }
 
     func file(_ name: String = "journal") -> String { "\(path)/\(name)" }
@@ -24,7 +24,7 @@ final class TempDir {
 func readBytes(_ path: String) -> [UInt8] { [UInt8](FileManager.default.contents(atPath: path) ?? Data()) }
 
 func writeBytes(_ path: String, _ bytes: [UInt8]) {
-    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    precondition(FileManager.default.createFile(atPath: path, contents: Data(bytes)), "cannot write \(path)")
 }
 
 /// A deterministic generator (SplitMix64), so a failing seed can be replayed.
