@@ -32,6 +32,9 @@ enum SnapshotCodec {
         w.signed(s.billed.value)
         w.byte(s.counter == nil ? 0 : 1)
         if let counter = s.counter { w.signed(counter.value) }
+        // when the counter was read: bounds the first delta after a restart (the jump limit)
+        w.byte(s.counterAtMs == nil ? 0 : 1)
+        if let at = s.counterAtMs { w.signed(at) }
         w.signed(s.tariff.pricePerKWh.value)
         w.signed(s.segmentStart.value)
         w.signed(s.chargedBeforeSegment.value)
@@ -56,10 +59,12 @@ enum SnapshotCodec {
         let credited = Nanos(try r.signed())
         let billed = WattHours(try r.signed())
         let counter: WattHours? = try r.bool() ? WattHours(try r.signed()) : nil
+        let counterAtMs: Int64? = try r.bool() ? try r.signed() : nil
         var s = AccountState(tariff: Tariff(pricePerKWh: Nanos(try r.signed())))
         s.credited = credited
         s.billed = billed
         s.counter = counter
+        s.counterAtMs = counterAtMs
         s.segmentStart = WattHours(try r.signed())
         s.chargedBeforeSegment = Nanos(try r.signed())
         s.emergencyGranted = Nanos(try r.signed())
