@@ -1,3 +1,5 @@
+import Ledger
+
 /// `metrics`: the status figures in the Prometheus text exposition format 0.0.4, one family at a
 /// time (`# HELP`, `# TYPE`, then its samples), counters named `_total`, base units (watts, volts).
 /// Every line begins with `#` or `tanglemeter_`, so none can be taken for a final line.
