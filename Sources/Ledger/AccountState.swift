@@ -8,6 +8,9 @@ public struct AccountState: Equatable, Sendable {
     public var billed: WattHours = .zero
     /// The meter counter billing has caught up to; nil until the meter has answered once.
     public var counter: WattHours? = nil
+    /// When `counter` was read (the `atMs` of the last counter event); bounds the first delta after a
+    /// restart by what the circuit could draw meanwhile. nil: unknown (then that delta is not bounded).
+    public var counterAtMs: Int64? = nil
     /// Current tariff, and where its segment began: charged = chargedBeforeSegment
     /// + tariff.charge(billed - segmentStart).
     public var tariff: Tariff

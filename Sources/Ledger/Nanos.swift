@@ -68,6 +68,8 @@ extension Nanos {
 /// 10^scaleDigits, exactly. Shared by money (9 decimals) and other fixed-point texts.
 public func parseDecimal(_ text: Substring, scaleDigits: Int, what: String) throws(LedgerError) -> Int64 {
     let bad = { (reason: String) -> LedgerError in .invalidAmount(text: String(text), reason: reason) }
+    // 10^18 is the largest power of ten in Int64: a larger scale could not hold even the number 1.
+    guard (0...18).contains(scaleDigits) else { throw bad("at most 18 decimals can be represented") }
     var whole: Int64 = 0
     var fraction: Int64 = 0
     var fractionDigits = 0
