@@ -6,6 +6,11 @@ enum KeyProblem: Error {
     /// The key exists, in the other scope; the text says where it belongs.
     case wrongScope(String)
     case invalid(Expected)
+
+    /// A key the current scope does not have: the other scope's (with where it belongs), or unknown.
+    static func notIn(_ key: Substring, otherScope: [String], hint: String) -> KeyProblem {
+        otherScope.contains(String(key)) ? .wrongScope(hint) : .unknown
+    }
 }
 
 /// Every key of DESIGN §3.2 and where it may appear. The parser and `summary` both walk these
@@ -31,14 +36,8 @@ enum Keys {
 extension Configuration {
     /// Applies one global `key = value`.
     mutating func set(_ key: Substring, _ value: Substring) throws(KeyProblem) {
-        let known: Bool
-        do { known = try apply(key, value) } catch { throw .invalid(error) }
-        if !known {
-            if Keys.meter.contains(String(key)) {
-                throw .wrongScope("a meter key; it belongs in a [meter NAME] section")
-            }
-            throw .unknown
-        }
+        do { if try apply(key, value) { return } } catch { throw .invalid(error) }
+        throw KeyProblem.notIn(key, otherScope: Keys.meter, hint: "a meter key; it belongs in a [meter NAME] section")
     }
 
     /// Applies a global key; false if there is no such global key.
@@ -99,14 +98,9 @@ struct MeterDraft {
 
     /// Applies one `key = value` of the section.
     mutating func set(_ key: Substring, _ value: Substring) throws(KeyProblem) {
-        let known: Bool
-        do { known = try apply(key, value) } catch { throw .invalid(error) }
-        if !known {
-            if Keys.global.contains(String(key)) {
-                throw .wrongScope("a global key; it must come before the first [meter NAME] section")
-            }
-            throw .unknown
-        }
+        do { if try apply(key, value) { return } } catch { throw .invalid(error) }
+        throw KeyProblem.notIn(key, otherScope: Keys.global,
+                               hint: "a global key; it must come before the first [meter NAME] section")
     }
 
     /// Applies a meter key; false if there is no such meter key.
