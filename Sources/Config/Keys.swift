@@ -117,12 +117,18 @@ struct MeterDraft {
         case "iota.address": config.iotaAddress = try Values.iotaAddress(value)
         case "tariff": tariff = try Values.tariff(value)
         case "max_power":
-            let power = try Deciwatts.parse(value)
+            guard let power = try? Deciwatts.parse(value) else { throw Expected("a power like 2300W, 2300.5W or 2.3kW") }
             guard power.value > 0 else { throw Expected("a power above 0, like 2300W or 2.3kW") }
             config.maxPower = power
         case "max_power.grace": config.maxPowerGrace = try Values.duration(value, 0...3_600_000)
-        case "low_credit": config.lowCredit = try EnergyText.parse(value)
-        case "friendly_hours": config.friendlyHours = try FriendlyHours.parse(value)
+        case "low_credit":
+            guard let energy = try? WattHours.parse(value) else { throw Expected("an energy like 100Wh or 1.5kWh (whole Wh)") }
+            config.lowCredit = energy
+        case "friendly_hours":
+            guard let hours = try? FriendlyHours.parse(value) else {
+                throw Expected("hours like 20:00-08:00 (HH:MM-HH:MM, start and end differ)")
+            }
+            config.friendlyHours = hours
         case "emergency_credit": config.emergencyCredit = try Values.money(value)
         default: return false
         }

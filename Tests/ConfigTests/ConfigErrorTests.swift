@@ -84,7 +84,7 @@ func expectRefusals(_ cases: [(String, String)], lineNumber: Int, _ messagesOf: 
         ("low_credit = 100W", "an energy like 100Wh or 1.5kWh (whole Wh)"),
         ("friendly_hours = 20:00-20:00", "hours like 20:00-08:00 (HH:MM-HH:MM, start and end differ)"),
         ("friendly_hours = 24:00-08:00", "hours like 20:00-08:00 (HH:MM-HH:MM, start and end differ)"),
-        ("friendly_hours = 8:00-20:00", "hours like 20:00-08:00 (HH:MM-HH:MM, start and end differ)"),
+        ("friendly_hours = 8:00-20:0", "hours like 20:00-08:00 (HH:MM-HH:MM, start and end differ)"),
         ("emergency_credit = 0 IOTA", "an amount like 0.5 IOTA or 500000000 nanos (up to 9 decimals, above 0)"),
         ("emergency_credit = 0.5", "an amount like 0.5 IOTA or 500000000 nanos (up to 9 decimals, above 0)"),
     ]
