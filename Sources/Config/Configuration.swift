@@ -3,6 +3,9 @@ import Ledger
 /// The resolved configuration of DESIGN §3.2: every key with its value, defaults applied.
 /// Built only by `Configuration.parse(text:path:)`, so every value in it has been validated.
 public struct Configuration: Equatable, Sendable {
+    /// Where the daemon looks without `-c FILE` (DESIGN §3.1).
+    public static let defaultPath = "/etc/tanglemeter.conf"
+
     public var serial = SerialSettings()
     /// `poll.interval`: time between polls of one meter.
     public var pollInterval = Milliseconds(1000)

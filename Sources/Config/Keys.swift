@@ -6,6 +6,11 @@ enum KeyProblem: Error {
     /// The key exists, in the other scope; the text says where it belongs.
     case wrongScope(String)
     case invalid(Expected)
+
+    /// A key the current scope does not have: the other scope's (with where it belongs), or unknown.
+    static func notIn(_ key: Substring, otherScope: [String], hint: String) -> KeyProblem {
+        otherScope.contains(String(key)) ? .wrongScope(hint) : .unknown
+    }
 }
 
 /// Every key of DESIGN §3.2 and where it may appear. The parser and `summary` both walk these
@@ -31,14 +36,8 @@ enum Keys {
 extension Configuration {
     /// Applies one global `key = value`.
     mutating func set(_ key: Substring, _ value: Substring) throws(KeyProblem) {
-        let known: Bool
-        do { known = try apply(key, value) } catch { throw .invalid(error) }
-        if !known {
-            if Keys.meter.contains(String(key)) {
-                throw .wrongScope("a meter key; it belongs in a [meter NAME] section")
-            }
-            throw .unknown
-        }
+        do { if try apply(key, value) { return } } catch { throw .invalid(error) }
+        throw KeyProblem.notIn(key, otherScope: Keys.meter, hint: "a meter key; it belongs in a [meter NAME] section")
     }
 
     /// Applies a global key; false if there is no such global key.
@@ -99,14 +98,9 @@ struct MeterDraft {
 
     /// Applies one `key = value` of the section.
     mutating func set(_ key: Substring, _ value: Substring) throws(KeyProblem) {
-        let known: Bool
-        do { known = try apply(key, value) } catch { throw .invalid(error) }
-        if !known {
-            if Keys.global.contains(String(key)) {
-                throw .wrongScope("a global key; it must come before the first [meter NAME] section")
-            }
-            throw .unknown
-        }
+        do { if try apply(key, value) { return } } catch { throw .invalid(error) }
+        throw KeyProblem.notIn(key, otherScope: Keys.global,
+                               hint: "a global key; it must come before the first [meter NAME] section")
     }
 
     /// Applies a meter key; false if there is no such meter key.
@@ -123,12 +117,18 @@ struct MeterDraft {
         case "iota.address": config.iotaAddress = try Values.iotaAddress(value)
         case "tariff": tariff = try Values.tariff(value)
         case "max_power":
-            let power = try Deciwatts.parse(value)
+            guard let power = try? Deciwatts.parse(value) else { throw Expected("a power like 2300W, 2300.5W or 2.3kW") }
             guard power.value > 0 else { throw Expected("a power above 0, like 2300W or 2.3kW") }
             config.maxPower = power
         case "max_power.grace": config.maxPowerGrace = try Values.duration(value, 0...3_600_000)
-        case "low_credit": config.lowCredit = try EnergyText.parse(value)
-        case "friendly_hours": config.friendlyHours = try FriendlyHours.parse(value)
+        case "low_credit":
+            guard let energy = try? WattHours.parse(value) else { throw Expected("an energy like 100Wh or 1.5kWh (whole Wh)") }
+            config.lowCredit = energy
+        case "friendly_hours":
+            guard let hours = try? FriendlyHours.parse(value) else {
+                throw Expected("hours like 20:00-08:00 (HH:MM-HH:MM, start and end differ)")
+            }
+            config.friendlyHours = hours
         case "emergency_credit": config.emergencyCredit = try Values.money(value)
         default: return false
         }

@@ -40,9 +40,9 @@ extension Configuration {
             entry("led.active_low", meter.led.map { yesNo($0.activeLow) })
             entry("iota.address", meter.iotaAddress)
             entry("tariff", "\(meter.tariff.pricePerKWh.iotaText) IOTA/kWh")
-            entry("max_power", meter.maxPower?.text)
+            entry("max_power", meter.maxPower.map(QuantityText.power))
             entry("max_power.grace", meter.maxPowerGrace.text)
-            entry("low_credit", EnergyText.text(meter.lowCredit))
+            entry("low_credit", QuantityText.energy(meter.lowCredit))
             entry("friendly_hours", meter.friendlyHours?.text)
             entry("emergency_credit", meter.emergencyCredit.map { "\($0.iotaText) IOTA" })
         }

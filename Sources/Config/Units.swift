@@ -22,42 +22,17 @@ public struct Milliseconds: Hashable, Comparable, Sendable {
     public var text: String { quantityText(value, units: Milliseconds.units) }
 }
 
-/// Power in tenths of a watt, the resolution a PZEM-004T reports: `2300W`, `2300.5W`, `2.3kW`.
-public struct Deciwatts: Hashable, Comparable, Sendable {
-    public var value: Int64
-
-    public init(_ value: Int64) { self.value = value }
-
-    public static func < (a: Deciwatts, b: Deciwatts) -> Bool { a.value < b.value }
-
-    static let units: [(String, Int64)] = [("W", 10), ("kW", 10_000)]
-
-    static func parse(_ text: Substring) throws(Expected) -> Deciwatts {
-        guard let value = parseQuantity(text, units: units) else {
-            throw Expected("a power like 2300W, 2300.5W or 2.3kW")
-        }
-        return Deciwatts(value)
-    }
+/// Texts of the Ledger quantities the configuration uses, in the file's own syntax; parsing them
+/// is Ledger's (`WattHours.parse`, `Deciwatts.parse`, `FriendlyHours.parse`).
+enum QuantityText {
+    /// `100Wh`
+    static func energy(_ energy: WattHours) -> String { "\(energy.value)Wh" }
 
     /// Watts with one decimal when needed: `2300W`, `2300.5W`.
-    public var text: String {
-        value % 10 == 0 ? "\(value / 10)W" : "\(value / 10).\(value % 10)W"
+    static func power(_ power: Deciwatts) -> String {
+        let value = power.value
+        return value % 10 == 0 ? "\(value / 10)W" : "\(value / 10).\(value.magnitude % 10)W"
     }
-}
-
-/// Energy quantities of the configuration (`low_credit = 100Wh` or `1.5kWh`), in whole Wh as the
-/// meter counts them.
-enum EnergyText {
-    static let units: [(String, Int64)] = [("Wh", 1), ("kWh", 1000)]
-
-    static func parse(_ text: Substring) throws(Expected) -> WattHours {
-        guard let value = parseQuantity(text, units: units) else {
-            throw Expected("an energy like 100Wh or 1.5kWh (whole Wh)")
-        }
-        return WattHours(value)
-    }
-
-    static func text(_ energy: WattHours) -> String { "\(energy.value)Wh" }
 }
 
 /// Parses `NUMBER UNIT` (a space between them is allowed) into the base unit, exactly: the

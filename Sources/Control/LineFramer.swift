@@ -78,17 +78,12 @@ public struct LineFramer: Sendable {
         var end = range.upperBound
         if end > range.lowerBound && buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
         if end - range.lowerBound > LineFramer.maxLineBytes { return closeTooLong() }
-        var text = ""
-        text.reserveCapacity(end - range.lowerBound)
-        for index in range.lowerBound..<end {
-            let byte = buffer[index]
-            // Printable ASCII and tab; anything else (NUL, a lone \r, UTF-8, binary) is refused.
-            guard (byte >= 0x20 && byte < 0x7F) || byte == 0x09 else {
-                return .refused(.malformed("request is not printable ASCII"))
-            }
-            text.unicodeScalars.append(Unicode.Scalar(byte))
+        let bytes = buffer[range.lowerBound..<end]
+        // Printable ASCII and tab; anything else (NUL, a lone \r, UTF-8, binary) is refused.
+        guard bytes.allSatisfy({ ($0 >= 0x20 && $0 < 0x7F) || $0 == 0x09 }) else {
+            return .refused(.malformed("request is not printable ASCII"))
         }
-        return .line(text)
+        return .line(String(decoding: bytes, as: UTF8.self))
     }
 
     private mutating func closeTooLong() -> Event {

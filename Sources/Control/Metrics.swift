@@ -1,4 +1,5 @@
 import Ledger
+
 /// `metrics`: the status figures in the Prometheus text exposition format 0.0.4, one family at a
 /// time (`# HELP`, `# TYPE`, then its samples), counters named `_total`, base units (watts, volts).
 /// Every line begins with `#` or `tanglemeter_`, so none can be taken for a final line.
@@ -8,7 +9,7 @@ extension Reply {
         let meters = view.meters
         family.gauge("relay_closed", "1 when the relay is closed.", meters) { $0.relayOn ? "1" : "0" }
         family.begin("relay_reason", "gauge", "The reason for the relay state (1 for the current one).")
-        for m in meters { family.sample(labels: [("meter", m.name), ("reason", m.reason)], "1") }
+        for m in meters { family.sample(labels: [("meter", m.name), ("reason", m.reason.rawValue)], "1") }
         family.gauge("balance_nanos", "Credit left: credited minus charged, in nanos.", meters) { decimal($0.balanceNanos) }
         family.counter("credited_nanos_total", "Money credited, in nanos.", meters) { "\($0.credited.value)" }
         family.counter("charged_nanos_total", "Money charged for energy, in nanos.", meters) { "\($0.charged.value)" }
@@ -77,8 +78,9 @@ struct MetricFamily {
         reply.raw(line + " " + value)
     }
 
-    /// The exposition format escapes `\`, `"` and newline in label values.
-    private func escapedLabelValue(_ text: String) -> String {
+    /// The exposition format escapes `\`, `"` and newline in label values. (Meter names and
+    /// reasons need none today; this keeps a future label from breaking the format.)
+    func escapedLabelValue(_ text: String) -> String {
         var result = ""
         for scalar in Reply.sanitized(text).unicodeScalars {
             switch scalar {

@@ -19,7 +19,7 @@ extension Reply {
             let p = m.name + "."
             let reading = m.reading
             data(p + "relay", m.relayOn ? "on" : "off")
-            data(p + "reason", m.reason)
+            data(p + "reason", m.reason.rawValue)
             data(p + "balance_nanos", decimal(m.balanceNanos))
             data(p + "credited_nanos", "\(m.credited.value)")
             data(p + "charged_nanos", "\(m.charged.value)")

@@ -13,12 +13,21 @@ public struct Reply: Sendable {
     /// A `KEY VALUE` data line. `key` is a lowercase dotted name such as `main.power_w`.
     public mutating func data(_ key: String, _ value: String) {
         guard !isFinished else { return }
-        for scalar in key.unicodeScalars {
-            let v = scalar.value
-            let keyByte = (v >= 97 && v <= 122) || (v >= 48 && v <= 57) || v == 46 || v == 95 || v == 45
-            text.unicodeScalars.append(keyByte ? scalar : "_")
+        if key.utf8.allSatisfy(Reply.isKeyByte) {
+            text += key
+        } else {
+            for scalar in key.unicodeScalars {
+                text.unicodeScalars.append(scalar.isASCII && Reply.isKeyByte(UInt8(scalar.value)) ? scalar : "_")
+            }
         }
-        text += " " + Reply.sanitized(value) + "\n"
+        text += " "
+        text += Reply.sanitized(value)
+        text += "\n"
+    }
+
+    /// `a-z 0-9 . _ -`: what keys are made of (meter names and lowercase dotted names).
+    static func isKeyByte(_ byte: UInt8) -> Bool {
+        (byte >= 97 && byte <= 122) || (byte >= 48 && byte <= 57) || byte == 46 || byte == 95 || byte == 45
     }
 
     /// A line that is not `KEY VALUE` (watch, metrics): written as is after the same checks.

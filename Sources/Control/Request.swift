@@ -36,6 +36,11 @@ public enum Request {
     public static let maxPayments = 1000
 
     /// `isAdmin`: the server's decision from SO_PEERCRED. `meters`: the configured meter names.
+    public static func parse(_ line: String, isAdmin: Bool, meters: [String]) throws(ControlError) -> Command {
+        try parse(Substring(line), isAdmin: isAdmin, meters: meters)
+    }
+
+    /// The same for a slice of a line.
     public static func parse(_ line: Substring, isAdmin: Bool, meters: [String]) throws(ControlError) -> Command {
         var words = Words(line)
         guard let name = words.next() else { throw .malformed("empty request; try help") }

@@ -46,9 +46,8 @@ public struct MeterCountersView: Equatable, Sendable {
 public struct MeterStatusView: Equatable, Sendable {
     public var name: String
     public var relayOn: Bool
-    /// `credit`, `emergency`, `no-credit`, `friendly-hours`, `overload`, `meter-fault`, `manual`,
-    /// `journal-damaged` or `starting`.
-    public var reason: String
+    /// Why the relay is as it is (`M.reason`).
+    public var reason: RelayReason
     public var credited: Nanos
     public var charged: Nanos
     public var billed: WattHours
@@ -58,7 +57,7 @@ public struct MeterStatusView: Equatable, Sendable {
     public var reading: MeterReadingView?
     public var counters: MeterCountersView
 
-    public init(name: String, relayOn: Bool, reason: String, credited: Nanos, charged: Nanos, billed: WattHours,
+    public init(name: String, relayOn: Bool, reason: RelayReason, credited: Nanos, charged: Nanos, billed: WattHours,
                 meterOK: Bool, payments: Int64, reading: MeterReadingView?, counters: MeterCountersView) {
         self.name = name
         self.relayOn = relayOn

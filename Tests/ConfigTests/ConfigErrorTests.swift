@@ -35,6 +35,15 @@ let file = "/etc/tanglemeter.conf"
             == ["\(file):1: key 'serial.baud': expected 1200…115200, got '+9600'"])
 }
 
+/// Each `key = value` line of `cases` is refused on `lineNumber` with exactly its expectation.
+func expectRefusals(_ cases: [(String, String)], lineNumber: Int, _ messagesOf: (String) -> [String]) {
+    for (line, expected) in cases {
+        let key = String(line.split(separator: " ")[0])
+        let value = String(line.split(separator: "=", maxSplits: 1)[1].dropFirst())
+        #expect(messagesOf(line) == ["\(file):\(lineNumber): key '\(key)': expected \(expected), got '\(value)'"], "\(line)")
+    }
+}
+
 @Test func everyGlobalKeyRefusesMalformedValues() {
     let cases: [(String, String)] = [
         ("serial.device = /dev/tty USB0", "a path of at most 4095 bytes, printable ASCII without spaces"),
@@ -56,11 +65,7 @@ let file = "/etc/tanglemeter.conf"
         ("meter.fault_timeout = -1s", "a duration from 100ms to 24h (ms, s, min, h)"),
         ("log = file", "stderr or syslog"),
     ]
-    for (line, expected) in cases {
-        let key = String(line.split(separator: " ")[0])
-        let value = String(line.split(separator: "=", maxSplits: 1)[1].dropFirst())
-        #expect(globalMessage(line) == ["\(file):1: key '\(key)': expected \(expected), got '\(value)'"], "\(line)")
-    }
+    expectRefusals(cases, lineNumber: 1, globalMessage)
 }
 
 @Test func everyMeterKeyRefusesMalformedValues() {
@@ -79,15 +84,11 @@ let file = "/etc/tanglemeter.conf"
         ("low_credit = 100W", "an energy like 100Wh or 1.5kWh (whole Wh)"),
         ("friendly_hours = 20:00-20:00", "hours like 20:00-08:00 (HH:MM-HH:MM, start and end differ)"),
         ("friendly_hours = 24:00-08:00", "hours like 20:00-08:00 (HH:MM-HH:MM, start and end differ)"),
-        ("friendly_hours = 8:00-20:00", "hours like 20:00-08:00 (HH:MM-HH:MM, start and end differ)"),
+        ("friendly_hours = 8:00-20:0", "hours like 20:00-08:00 (HH:MM-HH:MM, start and end differ)"),
         ("emergency_credit = 0 IOTA", "an amount like 0.5 IOTA or 500000000 nanos (up to 9 decimals, above 0)"),
         ("emergency_credit = 0.5", "an amount like 0.5 IOTA or 500000000 nanos (up to 9 decimals, above 0)"),
     ]
-    for (line, expected) in cases {
-        let key = String(line.split(separator: " ")[0])
-        let value = String(line.split(separator: "=", maxSplits: 1)[1].dropFirst())
-        #expect(meterMessage(line) == ["\(file):4: key '\(key)': expected \(expected), got '\(value)'"], "\(line)")
-    }
+    expectRefusals(cases, lineNumber: 4, meterMessage)
 }
 
 @Test func socketPathMustFitSunPath() {

@@ -82,7 +82,7 @@ tariff = 250000000 nanos/kWh
     #expect(m.maxPower == Deciwatts(23_000))
     #expect(m.maxPowerGrace == Milliseconds(1500))
     #expect(m.lowCredit == WattHours(1500))
-    #expect(m.friendlyHours == FriendlyHours(startMinute: 20 * 60, endMinute: 8 * 60))
+    #expect(m.friendlyHours == (try FriendlyHours(startMinute: 20 * 60, endMinute: 8 * 60)))
     #expect(m.emergencyCredit == Nanos(500_000_000))
     #expect(c.meters[1].tariff == m.tariff)
 }

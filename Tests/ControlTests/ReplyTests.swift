@@ -5,11 +5,11 @@ import Ledger
 let reading = MeterReadingView(voltageDecivolts: 2301, currentMilliamps: 12_345, powerDeciwatts: 12_345, energyWh: 98_765,
                                frequencyDecihertz: 500, powerFactorHundredths: 98, alarm: false, ageMs: 412)
 
-let mainView = MeterStatusView(name: "main", relayOn: true, reason: "credit", credited: Nanos(5_000_000_000),
+let mainView = MeterStatusView(name: "main", relayOn: true, reason: .credit, credited: Nanos(5_000_000_000),
                                charged: Nanos(1_250_000_000), billed: WattHours(5000), meterOK: true, payments: 2,
                                reading: reading, counters: MeterCountersView(reads: 100, timeouts: 3, crcErrors: 1, exceptions: 0))
 
-let idleView = MeterStatusView(name: "flat-2", relayOn: false, reason: "starting", credited: .zero, charged: Nanos(7),
+let idleView = MeterStatusView(name: "flat-2", relayOn: false, reason: .starting, credited: .zero, charged: Nanos(7),
                                billed: WattHours(0), meterOK: false, payments: 0, reading: nil, counters: MeterCountersView())
 
 let daemonView = DaemonStatusView(meters: [mainView, idleView], node: .off, journal: .ok, uptimeSeconds: 3600)
