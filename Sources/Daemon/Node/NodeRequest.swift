@@ -68,6 +68,9 @@ final class NodeRequest {
         // The daemon has its own signal handling; curl must never raise SIGALRM/SIGPIPE handling.
         try set(CURLOPT_NOSIGNAL, 1)
         try set(CURLOPT_PROTOCOLS_STR, string: "http,https")
+        // The configured URL is where we connect: no proxy from the environment (`https_proxy`
+        // set for some other program) may relay payment data or take loopback traffic elsewhere.
+        try set(CURLOPT_PROXY, string: "")
         // Redirects are not followed: a node that redirects is misconfigured, and following one
         // could leave the loopback/https policy checked in NodeURL.
         try set(CURLOPT_FOLLOWLOCATION, 0)
