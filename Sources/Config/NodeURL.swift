@@ -81,3 +81,16 @@ public struct NodeURL: Equatable, Sendable {
         return octets[0] == "127"
     }
 }
+
+/// A node URL refused by the rule above, saying what was expected.
+public struct NodeURLProblem: Error, Equatable, Sendable {
+    public var message: String
+}
+
+extension NodeURL {
+    /// The configuration's own check, for callers outside the parser: the transport checks every
+    /// URL again before any I/O, so no code path can send a payment query unencrypted off-host.
+    public static func validated(_ text: String) throws(NodeURLProblem) -> NodeURL {
+        do { return try parse(Substring(text)) } catch { throw NodeURLProblem(message: error.text) }
+    }
+}

@@ -1,3 +1,4 @@
+import Control
 import Testing
 @testable import Daemon
 
@@ -63,15 +64,15 @@ import Testing
 
     @Test func healthFollowsOutcomes() {
         var health = NodeHealth(nodeConfigured: true)
-        #expect(health.statusWord == "ok")
+        #expect(health.rawValue == "ok")
         health.recordFailure()
-        #expect(health.statusWord == "fault")
+        #expect(health.rawValue == "fault")
         health.recordFailure()
         #expect(health == .fault)
         health.recordSuccess()
         #expect(health == .ok)
         var off = NodeHealth(nodeConfigured: false)
         off.recordFailure()
-        #expect(off.statusWord == "off")
+        #expect(off.rawValue == "off")
     }
 }

@@ -1,3 +1,4 @@
+import Config
 import CCurl
 import CSystem
 
@@ -78,7 +79,8 @@ public final class NodeTransport {
     /// Starts a JSON POST of `body` to `url`. Throws `.refused` (bad URL, `http://` off loopback)
     /// or `.setup` before any I/O; every later failure arrives as a completion.
     public func post(url: String, body: [UInt8]) throws(TransportError) -> NodeRequestID {
-        let parsed = try NodeURL.parse(url)
+        let parsed: NodeURL
+        do { parsed = try NodeURL.validated(url) } catch { throw .refused(url: url, reason: error.message) }
         lastID += 1
         let id = NodeRequestID(rawValue: lastID)
         let request = try NodeRequest(id: id, url: parsed.text, responseCap: limits.maxResponseBytes)

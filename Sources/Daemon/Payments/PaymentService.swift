@@ -9,7 +9,7 @@ import ModbusRTU
 /// Payments from the IOTA node (filled in when the transport and decoders land).
 final class PaymentService {
     var health: Control.NodeHealth = .ok
-    init(node: NodeURL, settings: IotaSettings, log: Log) {}
+    init(node: Config.NodeURL, settings: IotaSettings, log: Log) {}
     func reconfigure(settings: IotaSettings) {}
     func service(daemon: Daemon, nowMono: Int64) {}
     func nextDeadline(nowMono: Int64) -> Int64? { nil }

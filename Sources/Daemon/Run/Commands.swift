@@ -126,7 +126,7 @@ extension Daemon {
                              powerFactorHundredths: Int64(r.powerFactorHundredths), alarm: r.alarm,
                              ageMs: nowMono - (c.readingAtMono ?? nowMono))
         }
-        return MeterStatusView(name: c.name, relayOn: c.relayOn, reason: c.decision.reason.rawValue,
+        return MeterStatusView(name: c.name, relayOn: c.relayOn, reason: c.decision.reason,
                                credited: c.account.credited, charged: c.account.charged, billed: c.account.billed,
                                meterOK: c.meterAnswering, payments: c.account.paymentCount, reading: reading,
                                counters: MeterCountersView(reads: Int64(counters.replies),
