@@ -191,16 +191,19 @@ public final class ControlServer<Framer: ControlFraming> {
 
     /// EMFILE/ENFILE leave the connection queued and the listener readable: poll would spin.
     /// Free the reserve fd, accept-and-reject the newcomer, take the reserve back; without a
-    /// reserve, pause accepting. Returns whether to keep accepting.
+    /// reserve, pause accepting. Returns whether to keep accepting. (Linux reports EMFILE before
+    /// it looks at the queue, so "nothing was waiting" must end the loop too.)
     private func acceptAfterDescriptorExhaustion(_ error: SystemError, now: Int64) -> Bool {
         switch error.errno {
         case EMFILE, ENFILE:
             if let reserve = reserveFD {
                 reserve.close()
                 reserveFD = nil
-                if let fd = try? UnixSocket.accept(listener.fd) { reject(fd) }
+                let accepted = try? UnixSocket.accept(listener.fd)
+                if let fd = accepted ?? nil { reject(fd) }
                 reserveFD = Self.openReserve()
-                return reserveFD != nil
+                if reserveFD == nil { acceptPausedUntil = now + limits.acceptPauseMs }
+                return reserveFD != nil && (accepted ?? nil) != nil
             }
             acceptPausedUntil = now + limits.acceptPauseMs
             return false
