@@ -201,6 +201,17 @@ import Testing
         #expect(result?.1.contains("\(expected)\nOK\n") == true)
     }
 
+    /// The fallback when the kernel (or qemu-user) cannot report SO_PEERGROUPS: the group database.
+    @Test func groupDatabaseFallback() {
+        #expect(PeerCredentials.groupsOfUser(uid: 0, gid: 0)?.contains(0) == true)
+        #expect(PeerCredentials.groupsOfUser(uid: 4_000_000, gid: 1) == nil)  // no such user
+        var peer = PeerCredentials(pid: 1, uid: 65534, gid: 65534, groups: [1, 4242])
+        #expect(AdminRule(adminGroup: 4242).isAdmin(&peer, fd: FileDescriptor(rawValue: -1)))
+        #expect(!AdminRule(adminGroup: nil).isAdmin(&peer, fd: FileDescriptor(rawValue: -1)))
+        var root = PeerCredentials(pid: 1, uid: 0, gid: 0, groups: nil)
+        #expect(AdminRule(adminGroup: nil).isAdmin(&root, fd: FileDescriptor(rawValue: -1)))
+    }
+
     @Test func primaryGroupMakesAdmin() throws {
         let h = try Harness(mode: 0o666, adminGroup: "4242")
         let argv = ["/usr/bin/setpriv", "--reuid", "65534", "--regid", "4242", "--clear-groups",

@@ -1,30 +1,5 @@
 import CSystem
 
-/// Bounds that keep one client from costing the daemon more than its share.
-public struct ControlLimits: Sendable {
-    /// Connections beyond this get `ERR 503 too many clients` and are closed.
-    public var maxClients = 1024
-    /// Bytes read per readiness event: the per-client input buffer never exceeds it.
-    public var readChunk = 4096
-    /// Above this many unsent reply bytes the client's requests are not read (back-pressure):
-    /// a pipelining client that reads slowly is slowed down, not dropped.
-    public var outputHighWater = 64 * 1024
-    /// A reply or push that would queue more than this drops the client: it does not read.
-    public var outputCap = 256 * 1024
-    /// A client with no byte read or written for this long is closed — unless it is watching
-    /// with nothing queued (a quiet meter must not end a watch).
-    public var idleTimeoutMs: Int64 = 60_000
-    /// After EMFILE/ENFILE with no reserve fd left, accepting pauses this long (or until a
-    /// client closes) instead of spinning on a listener that stays readable.
-    public var acceptPauseMs: Int64 = 1_000
-    public var backlog: Int32 = 256
-    /// Requests answered per client per loop turn: a client pipelining thousands of requests
-    /// must not delay the meter poll behind it. The rest wait for the next turn.
-    public var requestsPerTurn = 64
-
-    public init() {}
-}
-
 /// The control socket's listener and clients, driven by the daemon's poll loop: add
 /// `pollDescriptors()` to the poll set, pass each ready fd to `handle`, wake by `nextDeadline()`
 /// and call `tick(now:)` every turn. Lines are handed to `handler`; nothing here parses the protocol.
@@ -191,16 +166,19 @@ public final class ControlServer<Framer: ControlFraming> {
 
     /// EMFILE/ENFILE leave the connection queued and the listener readable: poll would spin.
     /// Free the reserve fd, accept-and-reject the newcomer, take the reserve back; without a
-    /// reserve, pause accepting. Returns whether to keep accepting.
+    /// reserve, pause accepting. Returns whether to keep accepting. (Linux reports EMFILE before
+    /// it looks at the queue, so "nothing was waiting" must end the loop too.)
     private func acceptAfterDescriptorExhaustion(_ error: SystemError, now: Int64) -> Bool {
         switch error.errno {
         case EMFILE, ENFILE:
             if let reserve = reserveFD {
                 reserve.close()
                 reserveFD = nil
-                if let fd = try? UnixSocket.accept(listener.fd) { reject(fd) }
+                let accepted = try? UnixSocket.accept(listener.fd)
+                if let fd = accepted ?? nil { reject(fd) }
                 reserveFD = Self.openReserve()
-                return reserveFD != nil
+                if reserveFD == nil { acceptPausedUntil = now + limits.acceptPauseMs }
+                return reserveFD != nil && (accepted ?? nil) != nil
             }
             acceptPausedUntil = now + limits.acceptPauseMs
             return false
