@@ -13,6 +13,9 @@ VENV         := .venv
 PY           := $(VENV)/bin/python
 PYTEST       := $(PY) -m pytest
 PRODUCTS     := tanglemeter pzem-sim
+# Firmware is built for size: -Osize, one section per function and --gc-sections, so code that
+# nothing calls (most error-message variants, unused generic specialisations) is not shipped.
+FIRMWARE_FLAGS := -Xswiftc -Osize -Xswiftc -Xfrontend -Xswiftc -function-sections -Xlinker --gc-sections
 # Seconds a bounded fuzz run may take in `make check`; `make soak` runs much longer.
 FUZZ_RUNS    ?= 200000
 
@@ -67,7 +70,7 @@ firmware:
 	@mkdir -p build
 	@for p in $(PRODUCTS); do \
 	  EMBEDDED=1 $(SWIFT) build -c release --product $$p --scratch-path .build-embedded \
-	    -Xlinker -L$(EMBEDDED_X86) || exit 1; \
+	    -Xlinker -L$(EMBEDDED_X86) $(FIRMWARE_FLAGS) || exit 1; \
 	  strip -o build/$$p .build-embedded/release/$$p || exit 1; \
 	done
 	@for p in $(PRODUCTS); do printf '%-28s %7d bytes (stripped)\n' build/$$p $$(stat -c %s build/$$p); done
@@ -93,7 +96,7 @@ firmware-aarch64: build/aarch64-toolset.json
 	@for p in $(PRODUCTS); do \
 	  PKG_CONFIG_PATH=/usr/lib/aarch64-linux-gnu/pkgconfig EMBEDDED=1 $(SWIFT) build -c release \
 	    --product $$p --scratch-path .build-aarch64 --triple aarch64-none-none-elf \
-	    --toolset build/aarch64-toolset.json || exit 1; \
+	    --toolset build/aarch64-toolset.json $(FIRMWARE_FLAGS) || exit 1; \
 	  aarch64-linux-gnu-strip -o build/aarch64/$$p .build-aarch64/aarch64-none-none-elf/release/$$p || exit 1; \
 	done
 	@for p in $(PRODUCTS); do printf '%-28s %7d bytes (stripped)\n' build/aarch64/$$p $$(stat -c %s build/aarch64/$$p); done

@@ -82,7 +82,7 @@ class Daemon:
         self.device = device
         self.meters = meters if meters is not None else {"main": dict(DEFAULT_METER)}
         self.settings = settings or {}
-        self.sock = os.path.join(workdir, "tm.sock")
+        self.sock = (settings or {}).get("socket.path") or os.path.join(workdir, "tm.sock")
         self.gpio_dir = os.path.join(workdir, "gpio")
         self.journal = os.path.join(workdir, "state", "journal")
         self.config = os.path.join(workdir, "tanglemeter.conf")

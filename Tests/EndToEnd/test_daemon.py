@@ -4,6 +4,7 @@ import os
 import signal
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 
@@ -146,7 +147,11 @@ def test_reload_with_a_bad_file_keeps_the_old_config(rig):
 
 
 def test_admin_commands_are_refused_to_a_non_root_peer(rig):
-    sim, d = rig(power=0)
+    # The peer runs as nobody, so the socket lives where nobody can reach it (pytest's own
+    # temporary folder is private to root).
+    public = tempfile.mkdtemp(prefix="tm-public-")
+    os.chmod(public, 0o755)
+    sim, d = rig(power=0, settings={"socket.path": os.path.join(public, "tm.sock")})
     out = subprocess.run(["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups",
                           "socat", "-t", "5", "-", f"UNIX-CONNECT:{d.sock}"],
                          input=b"credit main 1 IOTA\nstatus main\n", capture_output=True, timeout=20)
