@@ -37,7 +37,7 @@ let package = Package(
         module("Ledger"),
         module("Journal", ["Ledger", "CSystem"]),
         module("IotaRPC", ["Ledger"]),
-        module("Config", ["Ledger"]),
+        module("Config", ["Ledger", "IotaRPC"]),
         module("Control", ["Ledger"]),
 
         // The imperative shell.

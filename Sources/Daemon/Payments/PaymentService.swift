@@ -177,8 +177,7 @@ final class PaymentService {
         do throws(IotaRPCError) {
             switch query.kind {
             case .chain:
-                let chain = IotaRPC.IotaChain(configValue: settings.chain.rawValue) ?? .any
-                let identifier = try NodeReply.chainIdentifier(body, id: query.rpcID, chain: chain)
+                let identifier = try NodeReply.chainIdentifier(body, id: query.rpcID, chain: settings.chain)
                 chainVerified = true
                 log.notice("payments: node \(nodeText) is on chain \(identifier)")
             case .baseline(let meter, let address):
