@@ -91,6 +91,10 @@ extension Daemon {
             decideAndDrive(c, nowMono: nowMono)
         case .relay(let name, let mode):
             guard let c = circuit(named: name) else { break }
+            guard !journalDamaged else {
+                reply.error(.conflict("the journal is damaged: every relay stays open until an operator acts"))
+                return ControlReply(reply.text)
+            }
             guard commit([.relayOverride(mode, atMs: Clock.wallMs())], to: c) else {
                 reply.error(.unavailable("the journal refused the change"))
                 return ControlReply(reply.text)
