@@ -107,8 +107,10 @@ extension Daemon {
                 reply.error(.conflict("the journal is damaged"))
                 return ControlReply(reply.text)
             }
-            // Sent at the meter's next turn on the bus; the log and `meter` show the outcome.
+            // Sent at the meter's next turn on the bus; the reply waits for the meter's answer.
             c.resetEnergyPending = true
+            c.resetRequesters.append(peer.id)
+            return ControlReply(bytes: [], then: .hold)
         case .reload:
             if let problem = reload() {
                 reply.error(problem)
