@@ -63,6 +63,11 @@ last_drive_then_exit() {
     $1 == p && /gpio_value:/ && $(NF-2) == g { last = "set " $NF }
     $1 == p && /sched_process_exit/ { print last " then exit" }' $TR/trace
 }
+# first_drive: the daemon's first drive of the relay line (its claim), from the trace.
+first_drive() {
+  awk -v p="tanglemeter-$DPID" -v g=$((BASE + RELAY)) '
+    $1 == p && /gpio_value:/ && $(NF-2) == g { print "set " $NF; exit }' $TR/trace
+}
 
 # --- the header chip: the last one the harness created --------------------------------------
 CFG=/sys/kernel/config/gpio-sim/chip$(($(ls -d /sys/kernel/config/gpio-sim/chip* | wc -l) - 1))
@@ -196,7 +201,9 @@ lvl $RELAY; expect "kill -9: line falls to its pull-down (relay open)" "$L" 0
 # 7. relay.active_low = yes inverts the physical level (and the kernel knows it is active-low);
 # SIGTERM drives such a relay open with a 1.
 conf low a auto yes
+trace_start
 start low || exit 1
+expect "active_low: the relay line is claimed open (first drive 1), though credit is due" "$(first_drive)" "set 1"
 wait_level $RELAY 0 500; lvl $RELAY; expect "active_low: closed relay reads 0" "$L" 0
 gpioinfo $CHIP | grep -E "line +$RELAY:" | grep -q 'active-low'
 expect "active_low: gpioinfo shows the line active-low" $? 0
@@ -225,8 +232,10 @@ for sel in "$CHIP" "/dev/$CHIP" "$LABEL"; do
   else fail "gpio.chip = $sel starts" "exit" "running"; fi
 done
 
-# 9. auto on a Pi 4's label, then on no Pi at all.
+# 9. auto on a Pi 4's label, then on no Pi at all; a device node that cannot be opened (no chip
+# behind it) is listed and skipped, not fatal.
 relabel pinctrl-bcm2711
+mknod /dev/gpiochip99 c $(cut -d: -f1 /sys/bus/gpio/devices/$CHIP/dev) 99
 conf a a auto no
 if start a; then
   wait_level $RELAY 1 500; lvl $RELAY; expect "gpio.chip=auto finds pinctrl-bcm2711 ($CHIP)" "$L" 1
@@ -235,8 +244,8 @@ else fail "gpio.chip=auto with pinctrl-bcm2711 starts" "exit" "running"; fi
 relabel not-a-pi
 tanglemeter -c $T/a.conf > $T/none.log 2>&1; rc=$?
 expect "no header chip: exit status" $rc 1
-grep -q "$CHIP (not-a-pi)" $T/none.log && grep -q "gpiochip0 (decoy-a)" $T/none.log
-expect "no header chip: the error lists the chips seen" $? 0
+grep -q "gpiochip0 (decoy-a), gpiochip1 (decoy-b), $CHIP (not-a-pi), gpiochip99 (cannot open" $T/none.log
+expect "no header chip: the error lists the chips seen, in number order" $? 0
 cat $T/none.log
 
 exec 3>&-
