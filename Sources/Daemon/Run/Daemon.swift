@@ -64,7 +64,10 @@ final class Daemon {
         }
         do { try gpio.claim(lines: lines) } catch {
             signals.close()
-            throw DaemonFailure(status: 2, message: "gpio: \(error.message)")
+            // No chip matches gpio.chip: the configuration is wrong (exit 1), not the runtime.
+            var status: Int32 = 2
+            if case .chipNotFound = error { status = 1 }
+            throw DaemonFailure(status: status, message: "gpio: \(error.message)")
         }
 
         // The control socket: refuses to take over a live daemon's (exit 2).
