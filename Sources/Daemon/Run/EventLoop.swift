@@ -62,7 +62,10 @@ extension Daemon {
             let nodeStart = fds.count
             payments?.appendPollDescriptors(to: &fds)
 
-            let timeout = Int32(clamping: max(0, deadline - Clock.monotonicMs()))
+            // A deadline may be Int64.min ("poll without waiting": the server has requests held
+            // over); subtracting from it would overflow, so compare first.
+            let pollStartMono = Clock.monotonicMs()
+            let timeout = deadline <= pollStartMono ? Int32(0) : Int32(clamping: deadline - pollStartMono)
             let ready = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), timeout) }
             if ready < 0 {
                 if tm_errno() == EINTR { continue }
