@@ -35,9 +35,9 @@ def report(test, **figures):
 def ask(sock_path, command, timeout=5.0):
     """One request over a fresh connection, without socat: returns (data lines, final line)."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(timeout)
     try:
-        s.connect(sock_path)
+        s.connect(sock_path)       # blocking, as socat's: a full backlog is waited out, not an error
+        s.settimeout(timeout)
         s.sendall(command.encode() + b"\n")
         buffer = b""
         while True:
