@@ -92,6 +92,10 @@ static inline int tm_peer_groups(int fd, uint32_t *groups, int capacity) {
 // never kill the daemon.
 static inline int tm_ignore_sigpipe(void) { return signal(SIGPIPE, SIG_IGN) == SIG_ERR ? -1 : 0; }
 
+// A write past RLIMIT_FSIZE (`ulimit -f` in an init script) must return EFBIG — the journal then
+// refuses the change — never kill the daemon by SIGXFSZ's default action.
+static inline int tm_ignore_sigxfsz(void) { return signal(SIGXFSZ, SIG_IGN) == SIG_ERR ? -1 : 0; }
+
 // SIG_BLOCK/SIG_SETMASK are plain ints, but sigprocmask's set type is easier to drive from here:
 // block (or unblock) the daemon's control signals in one call and make a signalfd for them.
 static inline int tm_block_signals(const sigset_t *set) { return sigprocmask(SIG_BLOCK, set, NULL); }

@@ -160,7 +160,9 @@ public final class ControlServer<Framer: ControlFraming> {
             }
             guard let fd = accepted else { return }
             if clients.count >= limits.maxClients { reject(fd); continue }
-            admit(fd, now: now)
+            // A client usually sends its request with the connect: read it now rather than one
+            // more poll(2) later, which with a thousand clients held costs ~0.5 ms a turn.
+            if let conn = admit(fd, now: now) { readOnce(conn, now: now) }
         }
     }
 
@@ -191,15 +193,17 @@ public final class ControlServer<Framer: ControlFraming> {
         }
     }
 
-    private func admit(_ fd: FileDescriptor, now: Int64) {
+    private func admit(_ fd: FileDescriptor, now: Int64) -> ControlConnection<Framer>? {
         var credentials: PeerCredentials
-        do { credentials = try PeerCredentials.of(fd) } catch { fd.close(); return }
+        do { credentials = try PeerCredentials.of(fd) } catch { fd.close(); return nil }
         let admin = adminRule.isAdmin(&credentials, fd: fd)
         let id = nextID
         nextID &+= 1
         let peer = ControlPeer(id: id, credentials: credentials, isAdmin: admin, isWatching: false)
-        clients[id] = ControlConnection(fd: fd, peer: peer, now: now)
+        let conn = ControlConnection<Framer>(fd: fd, peer: peer, now: now)
+        clients[id] = conn
         idByFD[fd.rawValue] = id
+        return conn
     }
 
     /// Best effort: a fresh socket's buffer takes one short line without blocking.
