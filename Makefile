@@ -16,9 +16,7 @@ PRODUCTS     := tanglemeter pzem-sim
 # Firmware is built for size (DESIGN §4: ≤ 512 KB stripped). Each flag's share, measured on x86_64:
 #  - -Osize, one section per function and --gc-sections: code nothing calls is not shipped.
 #  - full LTO, linked by the toolchain's lld: the modules are optimised as one program (-5 %).
-#  - -sil-inline-threshold 0: no SIL performance inlining (only @inline(__always)/transparent code is
-#    inlined), so the stdlib's string/array/dictionary paths are called, not copied into every
-#    caller (-20 %; the loop spends its time in system calls, not in these calls).
+#  - Package.swift turns SIL performance inlining off for the modules off the request path (-23 %).
 #  - -fno-asynchronous-unwind-tables: the C shim's inline functions asked for unwind tables, which
 #    under LTO put an .eh_frame entry on every function (-70 KB); nothing here unwinds.
 #  - the machine outliner and identical-code folding (--icf=safe) share repeated instruction runs.
@@ -27,7 +25,6 @@ PRODUCTS     := tanglemeter pzem-sim
 #  - -static-libgcc: the Int128 division helpers LTO calls come from libgcc.a, not libgcc_s.so.
 FIRMWARE_FLAGS := --experimental-lto-mode full --omit-frame-pointers \
                   -Xswiftc -Osize -Xswiftc -Xfrontend -Xswiftc -function-sections \
-                  -Xswiftc -Xfrontend -Xswiftc -sil-inline-threshold -Xswiftc -Xfrontend -Xswiftc 0 \
                   -Xswiftc -Xcc -Xswiftc -fno-asynchronous-unwind-tables -Xswiftc -use-ld=lld \
                   -Xswiftc -Xclang-linker -Xswiftc -static-libgcc \
                   -Xlinker --gc-sections -Xlinker --icf=safe -Xlinker -mllvm=-enable-machine-outliner \
