@@ -4,6 +4,7 @@
 #define TANGLEMETER_CSYSTEM_SHIM_H
 // No _GNU_SOURCE: every module map (and Swift's own Glibc) must see glibc's types identically,
 // or clang refuses to merge them (fd_set differed between CSystem and CCurl).
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>

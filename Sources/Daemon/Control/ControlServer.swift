@@ -117,7 +117,7 @@ public final class ControlServer<Framer: ControlFraming> {
 
     /// Requests framed but unanswered only because of the per-turn budget (not back-pressure).
     private func hasHeldOverRequests(_ conn: ControlConnection<Framer>) -> Bool {
-        conn.hasPendingItems && !conn.closeWhenFlushed && conn.pendingOutput <= limits.outputHighWater
+        conn.hasPendingItems && !conn.awaitingReply && !conn.closeWhenFlushed && conn.pendingOutput <= limits.outputHighWater
     }
 
     /// A watching client with nothing queued waits for pushes, not for itself: no timeout.
@@ -240,7 +240,7 @@ public final class ControlServer<Framer: ControlFraming> {
     /// Reads only when every framed request is answered and the peer keeps up with the replies:
     /// this bounds both the input held and the output queued.
     private func wantsInput(_ conn: ControlConnection<Framer>) -> Bool {
-        !conn.inputClosed && !conn.closeWhenFlushed && !conn.hasPendingItems
+        !conn.inputClosed && !conn.closeWhenFlushed && !conn.hasPendingItems && !conn.awaitingReply
             && conn.pendingOutput <= limits.outputHighWater
     }
 
@@ -248,8 +248,8 @@ public final class ControlServer<Framer: ControlFraming> {
     /// budget is spent, then flushes. False if the client is gone (dropped, or done and closed).
     private func answerPending(_ conn: ControlConnection<Framer>, now: Int64) -> Bool {
         var budget = limits.requestsPerTurn
-        while budget > 0 && !conn.closeWhenFlushed && conn.pendingOutput <= limits.outputHighWater,
-              let item = conn.nextItem() {
+        while budget > 0 && !conn.closeWhenFlushed && !conn.awaitingReply
+              && conn.pendingOutput <= limits.outputHighWater, let item = conn.nextItem() {
             budget -= 1
             answer(conn, item)
             if conn.isClosed { return false }
@@ -267,13 +267,25 @@ public final class ControlServer<Framer: ControlFraming> {
         case .close: conn.closeWhenFlushed = true
         case .startWatching: conn.peer.isWatching = true
         case .stopWatching: conn.peer.isWatching = false
+        case .hold: conn.awaitingReply = true
         }
+    }
+
+    /// Delivers the reply to a request answered with `.hold`, then goes on with the client's
+    /// pipelined requests. False if the client is gone.
+    @discardableResult
+    public func complete(_ bytes: [UInt8], to id: ControlClientID, now: Int64) -> Bool {
+        guard let conn = clients[id], conn.awaitingReply else { return false }
+        conn.awaitingReply = false
+        guard conn.enqueue(bytes, cap: limits.outputCap) else { drop(conn); return false }
+        return answerPending(conn, now: now)
     }
 
     /// Sends queued output; false if the client had to be dropped (or is done and closed).
     private func flush(_ conn: ControlConnection<Framer>, now: Int64) -> Bool {
         do { try conn.flush(now: now) } catch { drop(conn); return false }
-        if conn.pendingOutput == 0 && (conn.closeWhenFlushed || (conn.inputClosed && !conn.hasPendingItems)) {
+        if conn.pendingOutput == 0 && !conn.awaitingReply
+            && (conn.closeWhenFlushed || (conn.inputClosed && !conn.hasPendingItems)) {
             drop(conn)
             return false
         }
