@@ -146,7 +146,7 @@ soak: venv firmware
 	$(MAKE) fuzz FUZZ_RUNS=1000000
 	@mkdir -p build && rm -f build/soak-figures.txt
 	TM_ABUSE_SCALE=soak TM_ABUSE_REPORT=$(CURDIR)/build/soak-figures.txt $(PYTEST) -q -s Tests/EndToEnd -k abuse
-	$(SWIFT) test --sanitize=address --scratch-path .build-asan
+	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/asan/lsan.supp $(SWIFT) test --sanitize=address --scratch-path .build-asan
 	@cat build/soak-figures.txt
 
 # The gpiod backend on real kernel GPIO chips: Debian 12's kernel in QEMU with gpio-sim chips
