@@ -7,11 +7,12 @@ public struct JSONLimits: Equatable, Sendable {
     /// One string (after unescaping) or one number's text, in bytes.
     public var maxStringBytes: Int
     /// Values in the document (every scalar, array and object counts one): bounds the tree's
-    /// memory, which would otherwise be a multiple of `maxBytes` for `[0,0,0,…]`.
+    /// memory (24 bytes a value plus long strings), which would otherwise be a multiple of
+    /// `maxBytes` for `[0,0,0,…]`. A 50-entry page has about 3,000.
     public var maxValues: Int
 
     public init(maxBytes: Int = 4 << 20, maxDepth: Int = 64, maxStringBytes: Int = 256 << 10,
-                maxValues: Int = 200_000) {
+                maxValues: Int = 100_000) {
         self.maxBytes = maxBytes
         self.maxDepth = maxDepth
         self.maxStringBytes = maxStringBytes

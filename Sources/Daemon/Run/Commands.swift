@@ -10,15 +10,20 @@ import ModbusRTU
 extension LineFramer: ControlFraming {
     public mutating func consume(_ bytes: ArraySlice<UInt8>) -> [Event] {
         append(contentsOf: bytes)
-        var items: [Event] = []
-        while let item = next() { items.append(item) }
+        return drain()
+    }
+
+    /// The client half-closed: complete lines first, then a last line that had no `\n`.
+    public mutating func finish() -> [Event] {
+        var items = drain()
+        let last: Event? = finish()          // the framer's own finish, for the unterminated rest
+        if let last { items.append(last) }
         return items
     }
 
-    public mutating func finish() -> [Event] {
+    private mutating func drain() -> [Event] {
         var items: [Event] = []
         while let item = next() { items.append(item) }
-        if let last = finish() as Event? { items.append(last) }
         return items
     }
 }
