@@ -101,11 +101,11 @@ start_all() {
     "$BIN/pzem-sim" --link "$DIR/ttyPZEM" --address 1 --address 2 --power 0 --energy 1000 \
         <>"$DIR/sim.in" >"$DIR/sim.out" 2>"$DIR/sim.err" {SIM_FD}>&- &
     started pzem-sim $!
-    wait_for 10 "pzem-sim to open its pty" grep -q '^ready ' "$DIR/sim.out"
+    wait_for 10 "pzem-sim to open its pty" grep -qs "^ready " "$DIR/sim.out"
 
     python3 "$ROOT/Tests/support/fake_node.py" --port 0 --chain testnet >"$DIR/node.out" 2>"$DIR/node.err" {SIM_FD}>&- &
     started fake_node $!
-    wait_for 10 "the node stand-in to listen" grep -q '^ready ' "$DIR/node.out"
+    wait_for 10 "the node stand-in to listen" grep -qs "^ready " "$DIR/node.out"
     awk '/^ready /{ print $3; exit }' "$DIR/node.out" > "$DIR/node.url"
 
     sed -e "s|@DIR@|$DIR|g" -e "s|@NODE@|$(cat "$DIR/node.url")|g" "$ROOT/etc/demo.conf" > "$DIR/demo.conf"
