@@ -2,10 +2,11 @@
 on-disk format of Sources/Journal/JournalFormat.swift (version 1), independently of the Swift code:
 if the two disagree, the daemon reports the journal damaged and the benchmark fails.
 
-    make_journal.py PATH N METER
+    make_journal.py PATH N METER [--no-payments]
 Records: `started`, the binding of METER, then N events for METER, like a long life of one
 circuit: mostly consumption checkpoints (counter rising 0-30 Wh a minute), and 1 in 20 each a
 payment (unique digest), a manual credit, a payment cursor; 1 in 200 a counter re-baseline.
+With --no-payments the payments are manual credits instead (no digests to remember).
 Prints one JSON object: the records, the bytes, and the credited nanos replay must arrive at.
 """
 import json
@@ -75,6 +76,7 @@ class Writer:
 
 def main():
     path, count, meter = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    payments = "--no-payments" not in sys.argv[4:]
     rng = random.Random(42)
     t0 = 1_700_000_000_000
     counter, credited = 1000, 0
@@ -86,11 +88,11 @@ def main():
         for n in range(count):
             at = t0 + n * 60_000
             kind = rng.randrange(200)
-            if kind < 10:        # paymentCredited: digest, amount, checkpoint, timestampMs
+            if kind < 10 and payments:   # paymentCredited: digest, amount, checkpoint, timestampMs
                 amount = rng.randint(1, 5_000_000_000)
                 credited += amount
                 body = bytes([0x10, 0]) + string("tx%08d" % n) + zigzag(amount) + varint(n) + zigzag(at)
-            elif kind < 20:      # manualCredit: amount, note, atMs
+            elif kind < 20:              # manualCredit: amount, note, atMs
                 credited += 2_500_000_000
                 body = bytes([0x11, 0]) + zigzag(2_500_000_000) + string("cash") + zigzag(at)
             elif kind < 30:      # paymentCursor
