@@ -505,8 +505,8 @@ def main():
 
 # Why a figure is over budget, as far as it was found out (written under the table when it fails).
 WHY = {
-    "stripped firmware size": "The binary grew with the payments merge (x86_64: 622,408 B just before it on the demo "
-        "branch, 758,184 B after; aarch64 531,936 B before). -Osize, -function-sections and --gc-sections are on "
+    "stripped firmware size": "The binary grew with the payments merge: just before it (on the demo branch) x86_64 was "
+        "622,408 B and aarch64 531,936 B. -Osize, -function-sections and --gc-sections are on "
         "already; `nm --size-sort` shows no single large symbol (the largest are Daemon.recoverJournal, "
         "Request.parse, the stdlib's Unicode NFD tables, Reply.metrics, each ~10 KB): the growth is spread "
         "over the payment poller, IotaRPC's decoders and the libcurl transport.",
