@@ -157,14 +157,21 @@ check-gpio: firmware
 	bash Tests/vm/gpio-vm.sh $(GPIO_VM_CHIPS) --add build/tanglemeter --add build/pzem-sim \
 	  --add Tests/vm/tests.sh --run 'sh tests.sh'
 
-demo:
-	@echo "demo: not there yet (issue: the newcomer's path)"; exit 1
+# The story on simulated hardware (Tests/demo/demo.sh, etc/demo.conf): two meters on a pzem-sim bus,
+# the IOTA node stand-in on loopback, the daemon with sim GPIO. Stops everything it started.
+demo: deps venv
+	@$(MAKE) --no-print-directory firmware
+	@bash Tests/demo/demo.sh run
 
-demo-shell:
-	@echo "demo-shell: not there yet (issue: the newcomer's path)"; exit 1
+# The same set-up left running for queries by hand; `bash Tests/demo/demo.sh stop` ends it.
+demo-shell: deps venv
+	@$(MAKE) --no-print-directory firmware
+	@bash Tests/demo/demo.sh shell
 
-bench:
-	@echo "bench: not there yet (issue: the newcomer's path)"; exit 1
+# Every budget of DESIGN §4 on the firmware binaries; the table also goes to BENCHMARKS.md.
+bench: deps venv
+	@$(MAKE) --no-print-directory firmware firmware-aarch64
+	@$(PY) Tests/bench/bench.py
 
 # make install [DESTDIR=…] [ARCH=aarch64]: the binary, the init script, the systemd unit, and the
 # sample configuration unless one is already there (an operator's config is never overwritten).
