@@ -16,11 +16,19 @@ PRODUCTS     := tanglemeter pzem-sim
 # Firmware is built for size: -Osize, one section per function and --gc-sections, so code that
 # nothing calls (most error-message variants, unused generic specialisations) is not shipped.
 FIRMWARE_FLAGS := -Xswiftc -Osize -Xswiftc -Xfrontend -Xswiftc -function-sections -Xlinker --gc-sections
-# Seconds a bounded fuzz run may take in `make check`; `make soak` runs much longer.
+# Inputs per fuzz target in `make fuzz` (and `make check`), and a cap in seconds per target so the
+# fuzz stage stays near two minutes on a busy machine; `make soak` runs 1,000,000 each, uncapped.
 FUZZ_RUNS    ?= 200000
+FUZZ_SECONDS ?= 15
+# A hung end-to-end test fails after this many seconds (pytest-timeout) instead of hanging CI.
+E2E_TIMEOUT  ?= 300
+# The stages of `make check`, in order; Tests/check.sh runs each as `make <stage>`, times it, and
+# ends with one "N passed, M failed, K skipped" line.
+CHECK_STAGES ?= firmware firmware-aarch64 test fuzz e2e e2e-aarch64
 
 APT_PACKAGES := libgpiod-dev libcurl4-openssl-dev socat pkg-config gpiod mbpoll file busybox-static \
-                gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static binutils-aarch64-linux-gnu
+                gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static binutils-aarch64-linux-gnu \
+                python3-venv util-linux openssl ca-certificates
 APT_ARM64    := libcurl4-openssl-dev:arm64 libgpiod-dev:arm64
 
 .PHONY: help deps venv build test firmware firmware-aarch64 e2e e2e-aarch64 fuzz check \
@@ -38,14 +46,18 @@ help:
 	@echo "make install           DESTDIR=… ARCH=aarch64 …"
 
 # --- dependencies --------------------------------------------------------------------------
-# Installs only what is missing, so a machine that has everything never touches apt.
+# Installs only what is missing, so a machine that has everything never touches apt. A package
+# counts as installed when dpkg has it for this machine's architecture or "all" (`dpkg -s NAME` is
+# ambiguous once the arm64 twin is installed too), or for arm64 when the name says ":arm64".
+have_pkg = dpkg-query -W -f='$${Architecture} $${db:Status-Abbrev}\n' "$$p" 2>/dev/null | \
+           grep -Eq "^($$(case $$p in *:*) echo $${p\#*:};; *) echo "$$(dpkg --print-architecture)|all";; esac)) ii"
 deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(APT_PACKAGES); do $(have_pkg) || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi; \
-	missing=""; for p in $(APT_ARM64); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	missing=""; for p in $(APT_ARM64); do $(have_pkg) || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  dpkg --add-architecture arm64 && apt-get update -qq && \
@@ -54,9 +66,9 @@ deps:
 
 # Python helpers for tests: pytest, and two independent Modbus masters to cross-check pzem-sim.
 venv: $(VENV)/.ok
-$(VENV)/.ok:
+$(VENV)/.ok: Tests/requirements.txt
 	python3 -m venv $(VENV)
-	$(PY) -m pip install -q pytest minimalmodbus pymodbus pyserial
+	$(PY) -m pip install -q --disable-pip-version-check -r Tests/requirements.txt
 	touch $@
 
 # --- builds ---------------------------------------------------------------------------------
@@ -103,24 +115,24 @@ firmware-aarch64: build/aarch64-toolset.json
 
 # --- tests ----------------------------------------------------------------------------------
 # End-to-end tests run the firmware binaries; the aarch64 pass runs the same tests under qemu.
+# -p no:cacheprovider: no .pytest_cache in the work tree.
+E2E_PYTEST = $(PYTEST) -q -p no:cacheprovider --timeout=$(E2E_TIMEOUT) Tests/EndToEnd
 e2e: venv firmware
-	$(PYTEST) -q Tests/EndToEnd
+	$(E2E_PYTEST)
 
+# The same tests on the Pi build under qemu-user; tests that cannot run there are marked x86_only.
 e2e-aarch64: venv firmware-aarch64
-	TM_BIN_DIR=build/aarch64 TM_RUNNER="qemu-aarch64-static -L /" $(PYTEST) -q Tests/EndToEnd -m "not x86_only"
+	TM_BIN_DIR=build/aarch64 TM_RUNNER="qemu-aarch64-static -L /" $(E2E_PYTEST) -m "not x86_only"
 
 fuzz:
-	@bash Tests/Fuzz/run.sh $(FUZZ_RUNS)
+	@FUZZ_MAX_SECONDS=$(FUZZ_SECONDS) bash Tests/Fuzz/run.sh $(FUZZ_RUNS)
 
+# Every stage runs even if an earlier one failed; see Tests/check.sh for the summary line.
 check: deps venv
-	$(MAKE) firmware firmware-aarch64
-	$(SWIFT) test
-	$(MAKE) fuzz
-	$(MAKE) e2e
-	$(MAKE) e2e-aarch64
+	@bash Tests/check.sh $(CHECK_STAGES)
 
 soak:
-	$(MAKE) fuzz FUZZ_RUNS=1000000
+	$(MAKE) fuzz FUZZ_RUNS=1000000 FUZZ_SECONDS=0
 
 check-gpio:
 	@echo "check-gpio: not there yet (issue: the Pi, proven without a Pi)"; exit 1
