@@ -45,9 +45,9 @@ public struct IotaAddress: Hashable, Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// At most 80 characters of an offending text, so a hostile reply cannot flood the log.
-    static func excerpt(_ text: String) -> String {
-        text.utf8.count <= 80 ? text : String(decoding: Array(text.utf8.prefix(77)), as: UTF8.self) + "..."
+    /// At most `limit` bytes of an offending text, so a hostile reply cannot flood the log.
+    static func excerpt(_ text: String, limit: Int = 80) -> String {
+        text.utf8.count <= limit ? text : String(decoding: Array(text.utf8.prefix(limit - 3)), as: UTF8.self) + "..."
     }
 }
 

@@ -1,6 +1,6 @@
 /// One JSON value as read by `JSONReader`. Numbers keep their exact source text: money arrives as
 /// strings anyway, and nothing here ever goes through a floating-point type.
-public indirect enum JSONValue: Equatable, Sendable {
+public enum JSONValue: Equatable, Sendable {
     case null
     case bool(Bool)
     /// The number's exact text as it appeared (RFC 8259 grammar checked), e.g. `-12`, `1.5e300`.

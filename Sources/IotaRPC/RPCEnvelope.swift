@@ -41,7 +41,7 @@ enum RPCEnvelope {
         guard let message = error["message"]?.stringValue else {
             return .malformedReply(path: "error.message", reason: "expected a string")
         }
-        let shortMessage = IotaAddress.excerpt(message)
+        let shortMessage = IotaAddress.excerpt(message, limit: 200)
         switch code {
         case -32009:
             return .throttled(message: shortMessage)

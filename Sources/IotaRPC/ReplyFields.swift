@@ -56,7 +56,10 @@ struct ReplyFields {
     /// A decimal integer string that must fit `0…max` (checkpoint numbers, timestamps, balances).
     func unsignedString(max: Int128) throws(IotaRPCError) -> Int128 {
         let number = try integerString()
-        guard number >= 0, number <= max else { throw fail("\(number) is out of range 0…\(max)") }
+        // The message quotes the source text: printing an Int128 would link a large formatter.
+        guard number >= 0, number <= max else {
+            throw fail("\(IotaAddress.excerpt(value.stringValue ?? "")) is out of range")
+        }
         return number
     }
 

@@ -70,7 +70,7 @@ public struct TransactionPage: Equatable, Sendable {
         }
         if net > 0 {
             guard net <= Int128(Int64.max) else {
-                throw entry.fail("amount \(net) nanos exceeds the Int64 range (more than the total supply)")
+                throw entry.fail("net amount exceeds the Int64 nanos range (more than the total supply)")
             }
             return .payment(Payment(digest: digest.text, amount: Nanos(Int64(net)),
                                     checkpoint: checkpoint, timestampMs: timestampMs))

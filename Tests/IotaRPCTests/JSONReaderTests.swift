@@ -125,5 +125,7 @@ func jsonError(_ bytes: [UInt8], limits: JSONLimits = .standard) -> (offset: Int
         #expect(jsonError(utf8("[1,2,3,4]"), limits: limits) == nil)
         #expect(jsonError(utf8("[1,2,3,4,5]"), limits: limits)?.reason == "more than 5 values")
         #expect(JSONLimits.standard.maxBytes == 4 << 20)
+        // What maxValues bounds: values are inline (not boxed), 24 bytes each.
+        #expect(MemoryLayout<JSONValue>.stride <= 24)
     }
 }

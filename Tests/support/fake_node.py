@@ -482,7 +482,7 @@ def main():
     sys.stdout.write("ready %d %s://%s:%d/\n" % (port, scheme, args.host, port))
     sys.stdout.flush()
     try:
-        server.serve_forever()
+        server.serve_forever(poll_interval=0.05)   # quick to stop on SIGTERM
     except KeyboardInterrupt:
         pass
     finally:

@@ -252,3 +252,26 @@ def test_tls_verifies_against_our_ca_and_refuses_others(tmp_path):
         assert isinstance(refused.value.reason, ssl.SSLCertVerificationError)
     finally:
         process.stop()
+
+
+def test_drip_sends_one_byte_at_a_time(node):
+    node.control("fault", mode="drip", count=1)
+    request = urllib.request.Request(node.url, method="POST", headers={"Content-Type": "application/json"},
+                                     data=b'{"jsonrpc":"2.0","id":1,"method":"iota_getChainIdentifier","params":[]}')
+    started = time.monotonic()
+    with urllib.request.urlopen(request, timeout=10) as reply:
+        length = int(reply.headers["Content-Length"])
+        assert reply.read(2) == b'{"'
+        assert time.monotonic() - started >= 0.4          # the second byte came half a second later
+        assert length > 40                                 # so the whole reply would take 20 s
+
+
+def test_chain_option_and_unknown_control_command():
+    process = NodeProcess("--chain", "testnet")
+    try:
+        assert process.rpc("iota_getChainIdentifier", [])["result"] == "2304aa97"
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            process.control("explode")
+        assert refused.value.code == 400
+    finally:
+        process.stop()

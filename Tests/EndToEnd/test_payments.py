@@ -1,0 +1,195 @@
+"""Payments from the node stand-in, end to end on the firmware (DESIGN §2 "Payments", issue 5):
+each transaction credited exactly once, whatever the node or the daemon's crashes do."""
+import os
+import shutil
+import subprocess
+import time
+
+import pytest
+
+from daemon_harness import SLOW, Daemon, Simulator, wait_until
+from node_harness import ADDRESS, OTHER, Node
+
+RELAY = 17
+IOTA = 1_000_000_000
+
+
+@pytest.fixture
+def payrig(tmp_path):
+    """Factory: payrig(...) → (node, simulator, daemon) with payments from the stand-in."""
+    started = []
+
+    def make(existing=(), meter_extra=None, settings=None, node_args=None, start=True, ca_file=None):
+        node = Node(**(node_args or {}))
+        started.append(node)
+        for amount in existing:
+            node.pay(amount)
+        sim = Simulator(str(tmp_path), power=0)
+        started.append(sim)
+        meter = {"modbus.address": "1", "relay.line": str(RELAY), "tariff": "1 IOTA/kWh",
+                 "iota.address": ADDRESS}
+        meter.update(meter_extra or {})
+        s = {"iota.node": node.url, "iota.poll_interval": "300ms"}
+        if ca_file:
+            s["iota.ca_file"] = ca_file
+        s.update(settings or {})
+        d = Daemon(str(tmp_path), sim.link, meters={"main": meter}, settings=s)
+        started.append(d)
+        if start:
+            d.start()
+        return node, sim, d
+
+    yield make
+    for p in reversed(started):
+        p.close()
+
+
+def credited(d):
+    return int(d.status("main")["main.credited_nanos"])
+
+
+def test_a_payment_is_credited_once_and_closes_the_relay(payrig):
+    node, sim, d = payrig(existing=[7 * IOTA])          # already there at first start: the baseline
+    wait_until(lambda: "baseline fixed" in d.log_text(), what="baseline")
+    assert credited(d) == 0
+    digest = node.pay(2 * IOTA)[0]
+    wait_until(lambda: credited(d) == 2 * IOTA, what="payment credited")
+    wait_until(lambda: d.gpio(RELAY) == "1\n", what="relay closed")
+    time.sleep(1.0 * SLOW)                               # several more polls of the same pages
+    st = d.status("main")
+    assert int(st["main.credited_nanos"]) == 2 * IOTA and st["main.payments"] == "1"
+    assert d.ok("payments main") == [f"payment {digest} {2 * IOTA} " + d.ok("payments main")[0].split()[3]]
+
+
+def test_credit_existing_credits_what_was_there(payrig):
+    node, sim, d = payrig(existing=[3 * IOTA, 4 * IOTA], settings={"iota.credit_existing": "yes"})
+    wait_until(lambda: credited(d) == 7 * IOTA, what="existing transactions credited")
+
+
+def test_one_hundred_twenty_payments_across_pages(payrig):
+    node, sim, d = payrig()
+    wait_until(lambda: "baseline fixed" in d.log_text(), what="baseline")
+    node.pay(1_000_000, count=120)
+    wait_until(lambda: int(d.status("main")["main.payments"]) == 120, timeout=30, what="120 payments")
+    assert credited(d) == 120 * 1_000_000
+
+
+def test_failed_foreign_sweeps_and_partial_transactions_are_not_credited(payrig):
+    node, sim, d = payrig()
+    wait_until(lambda: "baseline fixed" in d.log_text(), what="baseline")
+    node.pay(5 * IOTA, status="failure")
+    node.pay(5 * IOTA, coin="0x" + "ab" * 32 + "::fake::FAKE")
+    node.pay(5 * IOTA, to=OTHER, **{"from": ADDRESS})          # the owner sweeping funds out
+    node.pay(5 * IOTA, partial=True)
+    node.pay(1 * IOTA, to=OTHER)                                # someone else's payment
+    marker = node.pay(123)[0]
+    wait_until(lambda: credited(d) == 123, what="the marker payment")
+    assert d.ok("payments main")[0].split()[1] == marker
+    assert d.status("main")["main.payments"] == "1"
+
+
+def test_a_payment_counts_only_once_it_is_final(payrig):
+    node, sim, d = payrig()
+    wait_until(lambda: "baseline fixed" in d.log_text(), what="baseline")
+    pending = node.pay(2 * IOTA, checkpointed=False)[0]
+    node.pay(3 * IOTA)                                   # final, listed after the pending one
+    wait_until(lambda: credited(d) == 3 * IOTA, what="the final payment credited")
+    time.sleep(1.0 * SLOW)
+    assert credited(d) == 3 * IOTA                       # the pending one is not
+    node.control("finalize", digest=pending)
+    wait_until(lambda: credited(d) == 5 * IOTA, what="the payment once final")
+    time.sleep(1.0 * SLOW)
+    assert credited(d) == 5 * IOTA                       # the one read twice is not doubled
+
+
+def test_kill9_and_restart_never_double_credit(payrig):
+    node, sim, d = payrig()
+    wait_until(lambda: "baseline fixed" in d.log_text(), what="baseline")
+    total = 0
+    for round_ in range(5):
+        node.pay((round_ + 1) * IOTA)
+        total += (round_ + 1) * IOTA
+        # Kill while the poller may be anywhere: just after a request, mid-credit, idle.
+        time.sleep(0.05 * round_ * SLOW)
+        d.kill9()
+        d.start()
+        wait_until(lambda: credited(d) == total, timeout=10, what=f"credit after restart {round_}")
+    time.sleep(1.0 * SLOW)
+    assert credited(d) == total
+    assert int(d.status("main")["main.payments"]) == 5
+
+
+def test_an_unknown_cursor_is_recovered_without_doubling(payrig):
+    node, sim, d = payrig()
+    wait_until(lambda: "baseline fixed" in d.log_text(), what="baseline")
+    node.pay(1 * IOTA)
+    wait_until(lambda: credited(d) == IOTA, what="first payment")
+    d.stop()
+    node.control("prune", count=2)                       # the baseline and the cursor vanish
+    node.pay(2 * IOTA)
+    d.start()
+    wait_until(lambda: credited(d) == 3 * IOTA, timeout=15, what="payment after cursor recovery")
+    time.sleep(1.0 * SLOW)
+    assert credited(d) == 3 * IOTA
+    assert "does not know cursor" in d.log_text()
+
+
+@pytest.mark.parametrize("mode", ["http500", "http429", "truncated", "garbage", "rpc_error", "throttle",
+                                  "huge", "hang", "drip", "wrong_chain"])
+def test_node_faults_change_no_balance_and_the_socket_stays_responsive(payrig, mode):
+    node, sim, d = payrig()
+    wait_until(lambda: "baseline fixed" in d.log_text(), what="baseline")
+    node.pay(1 * IOTA)
+    wait_until(lambda: credited(d) == IOTA, what="first payment")
+    node.control("fault", mode=mode)
+    if mode == "wrong_chain":
+        d.kill9()                                          # the chain is checked when the daemon starts
+        d.start()
+    node.pay(5 * IOTA)
+    slowest = 0.0
+    deadline = time.monotonic() + 3.0 * SLOW
+    while time.monotonic() < deadline:
+        t0 = time.monotonic()
+        st = d.status("main")
+        slowest = max(slowest, time.monotonic() - t0)
+        assert int(st["main.credited_nanos"]) == IOTA     # nothing credited from a faulty node
+        time.sleep(0.05)
+    if mode not in ("huge", "drip", "hang"):               # those may still be within one request
+        assert d.status()["node"] == "fault"
+    # socat's own start-up dominates; the daemon's loop must not add a stall to it
+    assert slowest < 0.5 * SLOW, f"slowest status reply {slowest * 1000:.0f} ms during {mode}"
+    node.control("fault", mode="none")
+    wait_until(lambda: credited(d) == 6 * IOTA, timeout=60, what="credit once the node recovers")
+
+
+@pytest.mark.x86_only
+def test_tls_verification_uses_the_configured_ca_and_refuses_another(payrig, tmp_path):
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl not installed (make deps installs it)")
+    def make_ca(name):
+        key, crt = tmp_path / f"{name}.key", tmp_path / f"{name}.crt"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+                        "-out", str(crt), "-days", "2", "-subj", f"/CN={name}"], check=True, capture_output=True)
+        return key, crt
+    ca_key, ca_crt = make_ca("tm-test-ca")
+    _, other_crt = make_ca("tm-other-ca")
+    key, csr, crt = tmp_path / "node.key", tmp_path / "node.csr", tmp_path / "node.crt"
+    ext = tmp_path / "ext.cnf"
+    ext.write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    subprocess.run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(csr),
+                    "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)
+    subprocess.run(["openssl", "x509", "-req", "-in", str(csr), "-CA", str(ca_crt), "-CAkey", str(ca_key),
+                    "-CAcreateserial", "-out", str(crt), "-days", "2", "-extfile", str(ext)],
+                   check=True, capture_output=True)
+    node, sim, d = payrig(node_args={"tls": (str(crt), str(key))}, ca_file=str(other_crt))
+    time.sleep(1.5 * SLOW)
+    assert d.status()["node"] == "fault" and credited(d) == 0
+    assert "certificate" in d.log_text().lower() or "ssl" in d.log_text().lower()
+    d.stop()
+    d.settings["iota.ca_file"] = str(ca_crt)
+    d.write_config()
+    d.start()
+    wait_until(lambda: "baseline fixed" in d.log_text(), what="baseline over TLS")
+    node.pay(2 * IOTA)
+    wait_until(lambda: credited(d) == 2 * IOTA, what="payment over verified TLS")
+    assert d.status()["node"] == "ok"
