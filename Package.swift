@@ -37,7 +37,7 @@ let package = Package(
         module("Ledger"),
         module("Journal", ["Ledger", "CSystem"]),
         module("IotaRPC", ["Ledger"]),
-        module("Config", ["Ledger"]),
+        module("Config", ["Ledger", "IotaRPC"]),
         module("Control", ["Ledger"]),
 
         // The imperative shell.
@@ -48,14 +48,15 @@ let package = Package(
         .executableTarget(name: "pzem-sim", dependencies: ["ModbusRTU", "CSystem"],
                           swiftSettings: swiftFlags, linkerSettings: firmwareLink),
 
-        // Unit tests (normal mode only).
-        .testTarget(name: "ModbusRTUTests", dependencies: ["ModbusRTU"]),
+        // Unit tests (normal mode only), with one seeded generator they share.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "ModbusRTUTests", dependencies: ["TestSupport", "ModbusRTU"]),
         .testTarget(name: "MetersTests", dependencies: ["Meters", "ModbusRTU"]),
-        .testTarget(name: "LedgerTests", dependencies: ["Ledger"]),
-        .testTarget(name: "JournalTests", dependencies: ["Journal", "Ledger"]),
+        .testTarget(name: "LedgerTests", dependencies: ["TestSupport", "Ledger"]),
+        .testTarget(name: "JournalTests", dependencies: ["TestSupport", "Journal", "Ledger"]),
         .testTarget(name: "IotaRPCTests", dependencies: ["IotaRPC", "Ledger"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Ledger"]),
-        .testTarget(name: "ControlTests", dependencies: ["Control", "Ledger"]),
+        .testTarget(name: "ControlTests", dependencies: ["TestSupport", "Control", "Ledger"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "CSystem"]),
     ]
 )

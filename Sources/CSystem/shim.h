@@ -4,6 +4,7 @@
 #define TANGLEMETER_CSYSTEM_SHIM_H
 // No _GNU_SOURCE: every module map (and Swift's own Glibc) must see glibc's types identically,
 // or clang refuses to merge them (fd_set differed between CSystem and CCurl).
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -90,6 +91,10 @@ static inline int tm_peer_groups(int fd, uint32_t *groups, int capacity) {
 // SIG_IGN is a cast macro Swift cannot import: a write to a closed socket must return EPIPE,
 // never kill the daemon.
 static inline int tm_ignore_sigpipe(void) { return signal(SIGPIPE, SIG_IGN) == SIG_ERR ? -1 : 0; }
+
+// A write past RLIMIT_FSIZE (`ulimit -f` in an init script) must return EFBIG — the journal then
+// refuses the change — never kill the daemon by SIGXFSZ's default action.
+static inline int tm_ignore_sigxfsz(void) { return signal(SIGXFSZ, SIG_IGN) == SIG_ERR ? -1 : 0; }
 
 // SIG_BLOCK/SIG_SETMASK are plain ints, but sigprocmask's set type is easier to drive from here:
 // block (or unblock) the daemon's control signals in one call and make a signalfd for them.

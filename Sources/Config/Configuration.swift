@@ -1,3 +1,4 @@
+import IotaRPC
 import Ledger
 
 /// The resolved configuration of DESIGN §3.2: every key with its value, defaults applied.
@@ -111,20 +112,6 @@ public struct IotaSettings: Equatable, Sendable {
     /// CA bundle for TLS; nil: the system's.
     public var caFile: String? = nil
     public var creditExisting = false
-}
-
-/// `iota.chain`: the chain the node must be on; a node on another chain is a node fault.
-public enum IotaChain: String, Equatable, Sendable {
-    case mainnet, testnet, any
-
-    /// The chain identifier `iota_getChainIdentifier` returns; nil for `any`.
-    public var chainIdentifier: String? {
-        switch self {
-        case .mainnet: return "6364aad5"
-        case .testnet: return "2304aa97"
-        case .any: return nil
-        }
-    }
 }
 
 /// `log`

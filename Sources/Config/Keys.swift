@@ -1,3 +1,4 @@
+import IotaRPC
 import Ledger
 
 /// Why one `key = value` line was refused.
@@ -61,7 +62,7 @@ extension Configuration {
         case "iota.node": iota.node = try NodeURL.parse(value)
         case "iota.poll_interval": iota.pollInterval = try Values.duration(value, 100...86_400_000)
         case "iota.chain":
-            guard let chain = IotaChain(rawValue: String(value)) else { throw Expected("mainnet, testnet or any") }
+            guard let chain = IotaChain(configValue: String(value)) else { throw Expected("mainnet, testnet or any") }
             iota.chain = chain
         case "iota.ca_file": iota.caFile = try Values.path(value)
         case "iota.credit_existing": iota.creditExisting = try Values.bool(value)

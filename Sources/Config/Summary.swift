@@ -1,3 +1,4 @@
+import IotaRPC
 import Ledger
 
 extension Configuration {
@@ -24,7 +25,7 @@ extension Configuration {
         entry("gpio.sim_dir", gpio.simDir)
         entry("iota.node", iota.node?.text)
         entry("iota.poll_interval", iota.pollInterval.text)
-        entry("iota.chain", iota.chain.rawValue)
+        entry("iota.chain", iota.chain.configValue)
         entry("iota.ca_file", iota.caFile)
         entry("iota.credit_existing", yesNo(iota.creditExisting))
         entry("meter.fault_timeout", meterFaultTimeout.text)

@@ -1,3 +1,4 @@
+import IotaRPC
 import Ledger
 
 /// Parsers for the plain value kinds of the configuration file. Each says what it expected.
@@ -104,21 +105,12 @@ enum Values {
         return .label(String(text))
     }
 
-    /// `0x` + 64 hex digits, normalised to lowercase (addresses compare as text later).
+    /// `0x` + 64 hex digits, normalised to lowercase: IotaRPC's own rule, so the configuration
+    /// and the payment decoder can never disagree on what an address is.
     static func iotaAddress(_ text: Substring) throws(Expected) -> String {
-        let expected = Expected("0x followed by 64 hex digits")
-        guard text.hasPrefix("0x"), text.utf8.count == 66 else { throw expected }
-        var normalised = "0x"
-        for byte in text.utf8.dropFirst(2) {
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"):
-                normalised.unicodeScalars.append(Unicode.Scalar(byte))
-            case UInt8(ascii: "A")...UInt8(ascii: "F"):
-                normalised.unicodeScalars.append(Unicode.Scalar(byte + 32))
-            default: throw expected
-            }
+        do { return try IotaAddress(config: String(text)).text } catch {
+            throw Expected("0x followed by 64 hex digits")
         }
-        return normalised
     }
 
     /// A money amount, `0.5 IOTA` or `500000000 nanos`, greater than zero.

@@ -34,6 +34,9 @@ public enum Command: Equatable, Sendable {
 public enum Request {
     public static let defaultPayments = 10
     public static let maxPayments = 1000
+    /// The longest note a credit may carry: the journal's limit (`JournalLimits.note`). A longer
+    /// one is the client's mistake (400), not the journal failing (503).
+    public static let maxNoteBytes = 256
 
     /// `isAdmin`: the server's decision from SO_PEERCRED. `meters`: the configured meter names.
     public static func parse(_ line: String, isAdmin: Bool, meters: [String]) throws(ControlError) -> Command {
@@ -106,6 +109,9 @@ public enum Request {
                 throw .malformed(error.message)
             }
             guard amount.value > 0 else { throw .malformed("the amount must be above 0") }
+            guard note.utf8.count <= maxNoteBytes else {
+                throw .malformed("the note is \(note.utf8.count) bytes, at most \(maxNoteBytes)")
+            }
             return .credit(meter: try meter(word), amount: amount, note: String(note))
         default:
             throw .internalError("command '\(spec.name)' has no parser")   // the table and this switch disagree

@@ -16,6 +16,15 @@ public enum IotaChain: Equatable, Sendable {
         }
     }
 
+    /// The `iota.chain` config value, as the summary prints it.
+    public var configValue: String {
+        switch self {
+        case .mainnet: return "mainnet"
+        case .testnet: return "testnet"
+        case .any: return "any"
+        }
+    }
+
     /// The first 4 bytes of the genesis checkpoint digest, in hex, as `iota_getChainIdentifier`
     /// returns it; nil for `.any`.
     public var identifier: String? {

@@ -1,4 +1,5 @@
 import Testing
+import IotaRPC
 import Ledger
 @testable import Config
 
@@ -65,7 +66,7 @@ tariff = 250000000 nanos/kWh
                                    host: "api.testnet.iota.cafe", port: 443))
     #expect(c.iota.pollInterval == Milliseconds(30_000))
     #expect(c.iota.chain == .testnet)
-    #expect(c.iota.chain.chainIdentifier == "2304aa97")
+    #expect(c.iota.chain.identifier == "2304aa97")
     #expect(c.iota.caFile == "/etc/ssl/certs/ca.pem")
     #expect(c.iota.creditExisting)
     #expect(c.meterFaultTimeout == Milliseconds(60_000))

@@ -1,17 +1,6 @@
 import Testing
+import TestSupport
 @testable import Control
-
-/// A small seeded generator (SplitMix64) so every failing chunking can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// All events of feeding `chunks` in order, then (optionally) half-closing.
 func frame(_ chunks: [[UInt8]], finish: Bool = true) -> [LineFramer.Event] {
@@ -91,7 +80,7 @@ let notASCII = LineFramer.Event.refused(.malformed("request is not printable ASC
         #expect(frame([Array(data[..<cut]), Array(data[cut...])]) == expected, "cut at \(cut)")
     }
     // … and random splits into many, byte by byte included.
-    var random = SplitMix64(state: 0x7A6E_1E)
+    var random = SeededGenerator(seed: 0x7A6E_1E)
     for _ in 0..<500 {
         var chunks: [[UInt8]] = []
         var index = 0

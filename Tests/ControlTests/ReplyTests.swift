@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import Ledger
 @testable import Control
 
@@ -63,7 +64,7 @@ func dataLines(_ reply: Reply) -> [String] {
 }
 
 @Test func statusInvariantAndLineSetForAnyValues() {
-    var random = SplitMix64(state: 42)
+    var random = SeededGenerator(seed: 42)
     let keys = ["relay", "reason", "balance_nanos", "credited_nanos", "charged_nanos", "billed_wh", "meter_energy_wh",
                 "power_w", "voltage_v", "current_a", "meter", "payments"]
     for _ in 0..<300 {

@@ -112,3 +112,11 @@ func code(_ line: String, admin: Bool = true) -> Int {
 
     """)
 }
+
+/// The journal keeps notes of at most 256 bytes: a longer one is refused as malformed (400) at
+/// parse time, instead of reaching the journal and coming back as 503 "the journal refused".
+@Test func aCreditNoteLongerThanTheJournalKeepsIsMalformed() throws {
+    let fits = String(repeating: "n", count: Request.maxNoteBytes)
+    #expect(try parse("credit main 1 IOTA \(fits)") == .credit(meter: "main", amount: Nanos(1_000_000_000), note: fits))
+    #expect(code("credit main 1 IOTA \(fits)n") == 400)
+}

@@ -83,6 +83,16 @@ import Testing
         #expect(GpiodChip.Selector("gpiochip") == .label("gpiochip"))
     }
 
+    /// /dev entries taken for chips when scanning: gpiochipN only, sorted by N by the caller.
+    @Test func chipNumbers() {
+        #expect(GpiodChip.chipNumber("gpiochip0") == 0)
+        #expect(GpiodChip.chipNumber("gpiochip13") == 13)
+        #expect(GpiodChip.chipNumber("gpiochip") == nil)
+        #expect(GpiodChip.chipNumber("gpiochip1a") == nil)
+        #expect(GpiodChip.chipNumber("gpiochip1234567") == nil)
+        #expect(GpiodChip.chipNumber("gpiomem") == nil)
+    }
+
     /// This machine's kernel has no GPIO chips: `auto` must say so, listing what it saw.
     @Test(.enabled(if: (try? FileManager.default.contentsOfDirectory(atPath: "/dev"))?.contains { $0.hasPrefix("gpiochip") } == false))
     func autoWithNoChipsListsNone() {

@@ -287,3 +287,12 @@ def test_energy_used_while_down_is_billed_after_restart(rig):
     assert int(st["main.billed_wh"]) == before + 8
     assert st["main.credited_nanos"] == "100000000000"
     assert invariant_holds(st)
+
+
+def test_hundreds_of_pipelined_requests_in_one_write_are_all_answered(rig):
+    # More than the server answers per loop turn: the rest wait for the next turn (a deadline in
+    # the past, which once overflowed the loop's timeout arithmetic and crashed the daemon).
+    sim, d = rig(power=0)
+    reply = d.raw(b"version\n" * 300).decode().splitlines()
+    assert reply.count("OK") == 300
+    assert d.proc.poll() is None and d.try_query("version")

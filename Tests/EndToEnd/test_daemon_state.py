@@ -204,3 +204,17 @@ def test_a_damaged_journal_opens_every_relay_and_refuses_credits(rig):
     data, final = d.query("credit main 1 IOTA")
     assert final.startswith("ERR 409"), final
     assert open(d.journal, "rb").read() == before  # left exactly as found, for the operator
+
+
+def test_reset_energy_answers_after_the_meter_and_keeps_pipelined_replies_in_order(rig):
+    sim, d = rig(power=0, energy=5000)
+    wait_until(lambda: d.status()["main.meter"] == "ok", what="first reading")
+    lines = d.raw(b"reset-energy main\nversion\n").decode().splitlines()
+    assert lines[0] == "OK" and lines[1].startswith("version ") and lines[2] == "OK", lines
+    # the meter had reset before the OK: the next reading shows it
+    wait_until(lambda: d.status()["main.meter_energy_wh"] == "0", what="the reading after the reset")
+    sim.command("silent 1 on")
+    data, final = d.query("reset-energy main")
+    assert final.startswith("ERR 503"), final              # a meter that does not answer
+    sim.command("silent 1 off")
+    assert "counter reset" in d.log_text()

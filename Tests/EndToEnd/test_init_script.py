@@ -27,7 +27,7 @@ def test_init_script_start_status_reload_stop(tmp_path, flavour):
     sim = Simulator(str(tmp_path), power=0)
     d = Daemon(str(tmp_path), sim.link)
     env = dict(os.environ, DAEMON=os.path.join(BIN_DIR, "tanglemeter"), CONFIG=d.config,
-               PIDFILE=str(tmp_path / "run" / "tanglemeter.pid"))
+               PIDFILE=str(tmp_path / "run" / "tanglemeter.pid"), LOGFILE=str(tmp_path / "init.log"))
     if flavour == "busybox":
         env["PATH"] = busybox_path(tmp_path) + ":" + env["PATH"]
 
@@ -38,8 +38,9 @@ def test_init_script_start_status_reload_stop(tmp_path, flavour):
         assert init("status").returncode == 3
         started = init("start")
         assert started.returncode == 0, started.stdout + started.stderr
-        # `start` returned only once the socket answers.
+        # `start` returned only once the socket answers, and the daemon's log is kept.
         assert d.try_query("version")
+        assert "notice: started" in (tmp_path / "init.log").read_text()
         st = init("status")
         assert st.returncode == 0 and "running" in st.stdout
         assert init("start").returncode == 0          # idempotent

@@ -194,3 +194,19 @@ def test_tls_verification_uses_the_configured_ca_and_refuses_another(payrig, tmp
     node.pay(2 * IOTA)
     wait_until(lambda: credited(d) == 2 * IOTA, what="payment over verified TLS")
     assert d.status()["node"] == "ok"
+
+
+def test_a_payment_made_while_the_node_was_down_at_first_start_is_credited(payrig):
+    # The baseline is "payments made before the daemon first started", not "whatever the node
+    # lists when it first answers": a payment made in between is the customer's.
+    node, sim, d = payrig(existing=[7 * IOTA], start=False)
+    node.control("fault", mode="http500")
+    d.start()
+    time.sleep(0.3 * SLOW)
+    node.pay(2 * IOTA)                                    # after start, node still failing
+    time.sleep(0.3 * SLOW)
+    assert credited(d) == 0 and d.status()["node"] == "fault"
+    node.control("fault", mode="none")
+    wait_until(lambda: credited(d) == 2 * IOTA, timeout=60, what="the payment made after start")
+    time.sleep(1.0 * SLOW)
+    assert credited(d) == 2 * IOTA                        # the 7 IOTA before start stay baseline

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Journal
 import Ledger
 
@@ -25,19 +26,6 @@ func readBytes(_ path: String) -> [UInt8] { [UInt8](FileManager.default.contents
 
 func writeBytes(_ path: String, _ bytes: [UInt8]) {
     precondition(FileManager.default.createFile(atPath: path, contents: Data(bytes)), "cannot write \(path)")
-}
-
-/// A deterministic generator (SplitMix64), so a failing seed can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 extension SeededGenerator {

@@ -1,20 +1,6 @@
 import Testing
+import TestSupport
 @testable import Ledger
-
-/// SplitMix64: a tiny seeded generator, so every failure replays from its seed.
-struct SplitMix64 {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform-enough in 0...bound (bound ≥ 0).
-    mutating func upTo(_ bound: Int64) -> Int64 { Int64(next() % (UInt64(bound) + 1)) }
-    mutating func chance(_ percent: UInt64) -> Bool { next() % 100 < percent }
-}
 
 /// What billing must come to, computed without the ledger: accepted deltas per tariff segment,
 /// each segment floored once with an Int128 product.
@@ -51,7 +37,7 @@ struct Oracle {
     /// the journal alone rebuilds the identical state.
     @Test(arguments: 1...40)
     func invariantsHoldOnRandomHistories(seed: UInt64) throws {
-        var rng = SplitMix64(state: seed)
+        var rng = SeededGenerator(seed: seed)
         var h = Harness(account: try makeAccount { $0.emergencyCredit = Nanos(300_000_000) })
         var oracle = Oracle(price: quarterIOTA.pricePerKWh.value)
         var counter = Int64(rng.upTo(1_000_000))
@@ -123,7 +109,7 @@ struct Oracle {
     /// journal plus the next readings bill exactly the counter's advance, nothing lost or doubled.
     @Test(arguments: 1...40)
     func crashesLoseAndDoubleNothing(seed: UInt64) throws {
-        var rng = SplitMix64(state: seed &* 7919)
+        var rng = SeededGenerator(seed: seed &* 7919)
         var h = Harness(account: try makeAccount())
         var counter = rng.upTo(100_000)
         let firstCounter = counter

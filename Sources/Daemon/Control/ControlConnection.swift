@@ -35,6 +35,9 @@ public struct ControlReply: Sendable {
         /// The connection now receives `push`ed lines and is exempt from the idle timeout.
         case startWatching
         case stopWatching
+        /// The answer needs the loop (a meter transaction): it comes later through
+        /// `ControlServer.complete`; this client's further requests wait, so replies stay in order.
+        case hold
     }
     public var bytes: [UInt8]
     public var then: Then
@@ -50,6 +53,8 @@ final class ControlConnection<Framer: ControlFraming> {
     var framer = Framer()
     /// Items framed but not yet answered: work stops while the output is above the high-water
     /// mark and resumes as it drains. At most one read's worth, since reading waits for them.
+    /// A `.hold` reply is outstanding.
+    var awaitingReply = false
     var pendingItems: [Framer.Item] = []
     var pendingItemsHead = 0
     /// Reply bytes not yet taken by the socket; `outputHead` is where sending resumes.

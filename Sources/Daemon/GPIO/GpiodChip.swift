@@ -44,37 +44,59 @@ enum GpiodChip {
 
     /// Scans every chip; keeps the first whose label matches open, closes the rest.
     private static func find(_ wanted: String, _ matches: (String) -> Bool) throws(GPIOError) -> OpaquePointer {
-        var seen: [String] = []
-        var found: OpaquePointer? = nil
-        try forEachChip { chip in
-            let (name, label) = describe(chip)
-            seen.append("\(name) (\(label))")
-            if found == nil && matches(label) { found = chip; return true }
-            return false
-        }
+        let (found, seen) = try scan(matches)
         if let chip = found { return chip }
         throw .chipNotFound(wanted: wanted, found: seen)
     }
 
     private static func listAll() throws(GPIOError) -> [String] {
-        var seen: [String] = []
-        try forEachChip { chip in
-            let (name, label) = describe(chip)
-            seen.append("\(name) (\(label))")
-            return false
-        }
-        return seen
+        try scan { _ in false }.seen
     }
 
-    /// Visits every /dev/gpiochip*; `keep` returning true leaves that chip open for the caller.
-    private static func forEachChip(_ keep: (OpaquePointer) -> Bool) throws(GPIOError) {
-        guard let iter = gpiod_chip_iter_new() else {
-            throw .system(SystemError("gpiod_chip_iter_new", "/dev/gpiochip*"))
+    /// Opens each /dev/gpiochipN in number order until one's label matches (left open for the
+    /// caller); `seen` lists every chip visited as "name (label)". Not gpiod_chip_iter_new: it
+    /// gives up on all chips when one cannot be opened (a stale /dev/gpiochip9 in the VM made
+    /// `auto` fail beside a good pinctrl-rp1); here such a chip is listed and skipped.
+    private static func scan(_ matches: (String) -> Bool) throws(GPIOError) -> (found: OpaquePointer?, seen: [String]) {
+        var seen: [String] = []
+        for name in try chipNames() {
+            guard let chip = gpiod_chip_open_by_name(name) else {
+                seen.append("\(name) (cannot open: \(errnoText(tm_errno())))")
+                continue
+            }
+            let (_, label) = describe(chip)
+            seen.append("\(name) (\(label))")
+            if matches(label) { return (chip, seen) }
+            gpiod_chip_close(chip)
         }
-        while let chip = gpiod_chip_iter_next_noclose(iter) {
-            if !keep(chip) { gpiod_chip_close(chip) }
+        return (nil, seen)
+    }
+
+    /// The gpiochipN entries of /dev, sorted by N.
+    private static func chipNames() throws(GPIOError) -> [String] {
+        guard let dir = opendir("/dev") else { throw .system(SystemError("opendir", "/dev")) }
+        defer { closedir(dir) }
+        var numbers: [Int] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if let number = chipNumber(name) { numbers.append(number) }
         }
-        gpiod_chip_iter_free_noclose(iter)
+        return numbers.sorted().map { "gpiochip\($0)" }
+    }
+
+    /// N for "gpiochipN" (at most 6 digits), else nil.
+    static func chipNumber(_ name: String) -> Int? {
+        guard name.hasPrefix("gpiochip") else { return nil }
+        let digits = name.utf8.dropFirst(8)
+        guard !digits.isEmpty, digits.count <= 6 else { return nil }
+        var number = 0
+        for d in digits {
+            guard d >= 48 && d <= 57 else { return nil }
+            number = number * 10 + Int(d - 48)
+        }
+        return number
     }
 
     static func describe(_ chip: OpaquePointer) -> (name: String, label: String) {

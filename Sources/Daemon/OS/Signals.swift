@@ -12,7 +12,8 @@ public enum Signal: Equatable, Sendable {
 
 /// SIGTERM, SIGINT and SIGHUP delivered as data through a non-blocking signalfd that joins the
 /// poll set, so no handler ever runs in the middle of the loop's work. SIGPIPE is ignored: a
-/// write to a closed socket returns EPIPE instead of killing the daemon.
+/// write to a closed socket returns EPIPE instead of killing the daemon. SIGXFSZ too: a write
+/// past RLIMIT_FSIZE returns EFBIG, which the journal reports as a refused write.
 ///
 /// The mask is per thread; the daemon has one thread, so blocking here blocks for the process.
 /// Children started later inherit the mask and must unblock what they need.
@@ -22,6 +23,7 @@ public final class SignalSource {
 
     public init() throws(SystemError) {
         if tm_ignore_sigpipe() != 0 { throw SystemError("signal(SIGPIPE)") }
+        if tm_ignore_sigxfsz() != 0 { throw SystemError("signal(SIGXFSZ)") }
         sigemptyset(&mask)
         sigaddset(&mask, SIGTERM)
         sigaddset(&mask, SIGINT)

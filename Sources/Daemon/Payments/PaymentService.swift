@@ -21,6 +21,11 @@ final class PaymentService {
     private var inFlight: [NodeRequestID: PendingQuery] = [:]
     /// Per meter: when its address is polled next (monotonic ms).
     private var nextPollMono: [String: Int64] = [:]
+    /// When this process started (Unix ms): payments stamped from then on are not baseline, so a
+    /// payment made while the node was still unreachable at first start is credited.
+    private let startedWallMs = Clock.wallMs()
+    /// Baseline pages looked at, per meter, while searching back for the last payment before start.
+    private var baselinePages: [String: Int] = [:]
     /// Meters whose cursor the node no longer knows: scanned from the head instead.
     private var recovering: [String: RecoveryScan] = [:]
 
@@ -91,7 +96,7 @@ final class PaymentService {
 
     private enum Kind {
         case chain
-        case baseline(meter: String, address: IotaAddress)
+        case baseline(meter: String, address: IotaAddress, cursor: TransactionDigest?)
         case page(meter: String, address: IotaAddress, cursor: TransactionDigest?)
         case recovery(meter: String, address: IotaAddress, cursor: TransactionDigest?)
     }
@@ -139,9 +144,10 @@ final class PaymentService {
                 }
                 return
             }
-            let body = RPCRequest.queryTransactionBlocks(id: nextRPCID(), address: address, cursor: nil,
-                                                         limit: 1, descending: true)
-            send(.baseline(meter: c.name, address: address), body: body)
+            let cursor = baselineCursor[c.name] ?? nil
+            let body = RPCRequest.queryTransactionBlocks(id: nextRPCID(), address: address, cursor: cursor,
+                                                         descending: true)
+            send(.baseline(meter: c.name, address: address, cursor: cursor), body: body)
             return
         }
         if recovering[c.name] != nil {
@@ -177,17 +183,13 @@ final class PaymentService {
         do throws(IotaRPCError) {
             switch query.kind {
             case .chain:
-                let chain = IotaRPC.IotaChain(configValue: settings.chain.rawValue) ?? .any
-                let identifier = try NodeReply.chainIdentifier(body, id: query.rpcID, chain: chain)
+                let identifier = try NodeReply.chainIdentifier(body, id: query.rpcID, chain: settings.chain)
                 chainVerified = true
                 log.notice("payments: node \(nodeText) is on chain \(identifier)")
-            case .baseline(let meter, let address):
-                let page = try TransactionPage.decode(body, id: query.rpcID, account: address, cursor: nil)
-                let head = PaymentScan.baseline(of: page)
-                if let c = daemon.circuit(named: meter), daemon.commit([.paymentBaseline(cursor: head?.text)], to: c) {
-                    log.notice("\(meter): payments: baseline fixed at \(head?.text ?? "an empty address"); "
-                               + "transactions before it are not credited")
-                }
+            case .baseline(let meter, let address, let cursor):
+                let page = try TransactionPage.decode(body, id: query.rpcID, account: address, cursor: cursor)
+                guard let c = daemon.circuit(named: meter) else { break }
+                continueBaseline(c, page: page, daemon: daemon)
             case .page(let meter, let address, let cursor):
                 let page: TransactionPage
                 do { page = try TransactionPage.decode(body, id: query.rpcID, account: address, cursor: cursor) } catch {
@@ -212,10 +214,42 @@ final class PaymentService {
                 return
             }
             succeeded(nowMono: nowMono)
-            if case .baseline(let meter, _) = query.kind { nextPollMono[meter] = nowMono; return }
+            if case .baseline(let meter, _, _) = query.kind { nextPollMono[meter] = nowMono; return }
             if case .page(let meter, _, _) = query.kind { nextPollMono[meter] = nowMono + settings.pollInterval.value }
         } catch {
             failed("payments: \(error.message)", nowMono: nowMono)
+        }
+    }
+
+    /// Where the next descending baseline page starts, per meter (nil: the head).
+    private var baselineCursor: [String: TransactionDigest?] = [:]
+
+    /// How far back the baseline search goes before it settles for the newest transaction.
+    private static let baselinePageLimit = 20
+
+    /// First start: the baseline is the newest payment made before this process started; every
+    /// transaction after it — payments made since start included — is then read in order and
+    /// credited as usual. Pages newest first until such a payment, the oldest transaction, or the
+    /// page limit (then the head: nothing older than the limit is searched).
+    private func continueBaseline(_ c: Circuit, page: TransactionPage, daemon: Daemon) {
+        let pages = (baselinePages[c.name] ?? 0) + 1
+        baselinePages[c.name] = pages
+        var found: String?? = nil
+        for entry in page.entries {
+            if case .payment(let p) = entry, p.timestampMs < startedWallMs { found = .some(p.digest); break }
+        }
+        let exhausted = !page.hasNextPage || page.entries.isEmpty
+        if found == nil && !exhausted && pages < PaymentService.baselinePageLimit {
+            baselineCursor[c.name] = page.entries.last?.digest
+            return
+        }
+        // No payment before start on the whole address: nothing is baseline, every payment counts.
+        let cursor: String? = found ?? (exhausted ? nil : page.entries.first?.digest.text)
+        baselineCursor[c.name] = nil
+        baselinePages[c.name] = nil
+        if daemon.commit([.paymentBaseline(cursor: cursor)], to: c) {
+            log.notice("\(c.name): payments: baseline fixed at \(cursor ?? "the start of the address"); "
+                       + "payments before it are not credited")
         }
     }
 

@@ -27,8 +27,10 @@ final class Circuit {
     var ledLit = false
     /// Next LED blink edge (monotonic ms), while the pattern blinks.
     var nextLedEdgeMono: Int64?
-    /// An admin asked for `reset-energy`: sent at this meter's next turn on the bus.
+    /// An admin asked for `reset-energy`: sent at this meter's next turn on the bus. The clients
+    /// that asked wait for the meter's answer.
     var resetEnergyPending = false
+    var resetRequesters: [ControlClientID] = []
 
     init(config: MeterConfig, account: Account, nowMono: Int64) {
         self.name = config.name

@@ -10,15 +10,20 @@ import ModbusRTU
 extension LineFramer: ControlFraming {
     public mutating func consume(_ bytes: ArraySlice<UInt8>) -> [Event] {
         append(contentsOf: bytes)
-        var items: [Event] = []
-        while let item = next() { items.append(item) }
+        return drain()
+    }
+
+    /// The client half-closed: complete lines first, then a last line that had no `\n`.
+    public mutating func finish() -> [Event] {
+        var items = drain()
+        let last: Event? = finish()          // the framer's own finish, for the unterminated rest
+        if let last { items.append(last) }
         return items
     }
 
-    public mutating func finish() -> [Event] {
+    private mutating func drain() -> [Event] {
         var items: [Event] = []
         while let item = next() { items.append(item) }
-        if let last = finish() as Event? { items.append(last) }
         return items
     }
 }
@@ -86,6 +91,10 @@ extension Daemon {
             decideAndDrive(c, nowMono: nowMono)
         case .relay(let name, let mode):
             guard let c = circuit(named: name) else { break }
+            guard !journalDamaged else {
+                reply.error(.conflict("the journal is damaged: every relay stays open until an operator acts"))
+                return ControlReply(reply.text)
+            }
             guard commit([.relayOverride(mode, atMs: Clock.wallMs())], to: c) else {
                 reply.error(.unavailable("the journal refused the change"))
                 return ControlReply(reply.text)
@@ -98,8 +107,10 @@ extension Daemon {
                 reply.error(.conflict("the journal is damaged"))
                 return ControlReply(reply.text)
             }
-            // Sent at the meter's next turn on the bus; the log and `meter` show the outcome.
+            // Sent at the meter's next turn on the bus; the reply waits for the meter's answer.
             c.resetEnergyPending = true
+            c.resetRequesters.append(peer.id)
+            return ControlReply(bytes: [], then: .hold)
         case .reload:
             if let problem = reload() {
                 reply.error(problem)

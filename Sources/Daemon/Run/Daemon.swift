@@ -53,9 +53,13 @@ final class Daemon {
         bus = MeterBus(link: port, timing: timing)
 
         // GPIO first: every line claimed inactive, so nothing is switched on by starting.
+        var gpiod: GpiodBackend? = nil
         switch config.gpio.backend {
         case .sim: gpio = SimGPIO(directory: config.gpio.simDir ?? "/run/tanglemeter-gpio")
-        case .gpiod: gpio = GpiodBackend(chip: config.gpio.chip.text)
+        case .gpiod:
+            let backend = GpiodBackend(chip: config.gpio.chip.text)
+            gpiod = backend
+            gpio = backend
         }
         var lines: [GPIOLineRequest] = []
         for meter in config.meters {
@@ -64,7 +68,10 @@ final class Daemon {
         }
         do { try gpio.claim(lines: lines) } catch {
             signals.close()
-            throw DaemonFailure(status: 2, message: "gpio: \(error.message)")
+            // No chip matches gpio.chip: the configuration is wrong (exit 1), not the runtime.
+            var status: Int32 = 2
+            if case .chipNotFound = error { status = 1 }
+            throw DaemonFailure(status: status, message: "gpio: \(error.message)")
         }
 
         // The control socket: refuses to take over a live daemon's (exit 2).
@@ -92,7 +99,9 @@ final class Daemon {
         if let node = config.iota.node {
             payments = PaymentService(node: node, settings: config.iota, log: log)
         }
-        log.notice("started: \(circuits.count) meter(s) on \(config.serial.device), socket \(config.socket.path), "
+        // Which chip `gpio.chip = auto` found is worth one line: chip numbers move between kernels.
+        let gpioText = gpiod.map { "GPIO chip \($0.chipDescription)" } ?? "sim GPIO in \(config.gpio.simDir ?? "")"
+        log.notice("started: \(circuits.count) meter(s) on \(config.serial.device), \(gpioText), socket \(config.socket.path), "
                    + "journal \(config.journal.path)\(journalDamaged ? " (DAMAGED)" : ""), payments "
                    + (config.iota.node.map { "from \($0.text)" } ?? "off"))
     }

@@ -62,7 +62,9 @@ extension Daemon {
             let nodeStart = fds.count
             payments?.appendPollDescriptors(to: &fds)
 
-            let timeout = Int32(clamping: max(0, deadline - Clock.monotonicMs()))
+            // Deadlines may lie in the past (Int64.min: "do not wait"); no subtraction can overflow.
+            let before = Clock.monotonicMs()
+            let timeout = deadline <= before ? 0 : Int32(clamping: deadline - before)
             let ready = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), timeout) }
             if ready < 0 {
                 if tm_errno() == EINTR { continue }

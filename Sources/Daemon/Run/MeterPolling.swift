@@ -43,11 +43,27 @@ extension Daemon {
             }
         case .failed(let request, let error):
             guard let c = circuits.first(where: { $0.slave == request.slave }) else { return }
-            meterFailed(c, why: error.message)
+            failed(c, request, why: error.message)
         case .portFailed(let request, let error):
             guard let c = circuits.first(where: { $0.slave == request.slave }) else { return }
-            meterFailed(c, why: error.message)
+            failed(c, request, why: error.message)
         }
+    }
+
+    private func failed(_ c: Circuit, _ request: ModbusRequest, why: String) {
+        if case .resetEnergy = request {
+            answerResetRequesters(c, ControlError.unavailable("\(c.name): the meter did not confirm the reset: \(why)"))
+        }
+        meterFailed(c, why: why)
+    }
+
+    /// Answers the clients waiting for `reset-energy`: OK, or the error.
+    private func answerResetRequesters(_ c: Circuit, _ error: ControlError?) {
+        var reply = Reply()
+        if let error { reply.error(error) } else { reply.ok() }
+        let bytes = Array(reply.text.utf8)
+        for id in c.resetRequesters { server.complete(bytes, to: id, now: Clock.monotonicMs()) }
+        c.resetRequesters.removeAll()
     }
 
     private func handleReading(_ c: Circuit, response: ModbusResponse, nowMono: Int64) {
@@ -101,12 +117,16 @@ extension Daemon {
     private func handleResetDone(_ c: Circuit, response: ModbusResponse) {
         guard case .resetDone = response else {
             log.error("\(c.name): the meter refused reset-energy")
+            answerResetRequesters(c, .unavailable("\(c.name): the meter refused the reset"))
             return
         }
         // The meter's counter is 0 from now: bill up to the last reading, continue from zero.
-        if let event = c.account.meterResetEvent(atMs: Clock.wallMs()) {
-            commit([event], to: c)
+        if let event = c.account.meterResetEvent(atMs: Clock.wallMs()), !commit([event], to: c) {
+            // Not journaled: the next reading shows a counter that went back, which re-baselines
+            // billing just the same (only the Wh since the last reading are not billed).
+            log.error("\(c.name): the reset could not be journaled")
         }
         log.notice("\(c.name): meter energy counter reset; billing continues from 0 Wh")
+        answerResetRequesters(c, nil)
     }
 }

@@ -58,6 +58,8 @@ extension Daemon {
             if a.modbusAddress != b.modbusAddress || a.relay != b.relay || a.led != b.led || a.model != b.model {
                 return "changing \(a.name)'s modbus.address, relay, led or model"
             }
+            // The journaled payment cursor and baseline belong to the old address.
+            if a.iotaAddress != b.iotaAddress { return "changing \(a.name)'s iota.address" }
         }
         return nil
     }
