@@ -29,14 +29,22 @@ FIRMWARE_FLAGS := --experimental-lto-mode full --omit-frame-pointers \
                   -Xswiftc -Xclang-linker -Xswiftc -static-libgcc \
                   -Xlinker --gc-sections -Xlinker --icf=safe -Xlinker -mllvm=-enable-machine-outliner \
                   -Xlinker -z -Xlinker pack-relative-relocs
-# Seconds a bounded fuzz run may take in `make check`; `make soak` runs much longer.
-FUZZ_RUNS    ?= 200000
+# Inputs per fuzz target in `make fuzz` (and `make check`), and a cap in seconds per target so the
+# fuzz stage stays near two minutes on a busy machine; `make soak` runs 1,000,000 each, uncapped.
+FUZZ_RUNS    ?= 100000
+FUZZ_SECONDS ?= 8
+# A hung end-to-end test fails after this many seconds (pytest-timeout) instead of hanging CI.
+E2E_TIMEOUT  ?= 300
+# The stages of `make check`, in order; Tests/check.sh runs each as `make <stage>`, times it, and
+# ends with one "N passed, M failed, K skipped" line.
+CHECK_STAGES ?= builds test fuzz e2e e2e-aarch64 check-gpio
 
 APT_PACKAGES := libgpiod-dev libcurl4-openssl-dev socat pkg-config gpiod mbpoll file busybox-static \
-                gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static binutils-aarch64-linux-gnu
+                gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static binutils-aarch64-linux-gnu \
+                python3-venv util-linux openssl ca-certificates
 APT_ARM64    := libcurl4-openssl-dev:arm64 libgpiod-dev:arm64
 
-.PHONY: help deps venv build test firmware firmware-aarch64 e2e e2e-aarch64 fuzz check \
+.PHONY: help deps venv build build-tests builds test firmware firmware-aarch64 e2e e2e-aarch64 fuzz check \
         check-gpio demo demo-shell bench soak abuse install clean
 
 help:
@@ -51,14 +59,18 @@ help:
 	@echo "make install           DESTDIR=… ARCH=aarch64 …"
 
 # --- dependencies --------------------------------------------------------------------------
-# Installs only what is missing, so a machine that has everything never touches apt.
+# Installs only what is missing, so a machine that has everything never touches apt. A package
+# counts as installed when dpkg has it for this machine's architecture or "all" (`dpkg -s NAME` is
+# ambiguous once the arm64 twin is installed too), or for arm64 when the name says ":arm64".
+have_pkg = dpkg-query -W -f='$${Architecture} $${db:Status-Abbrev}\n' "$$p" 2>/dev/null | \
+           grep -Eq "^($$(case $$p in *:*) echo $${p\#*:};; *) echo "$$(dpkg --print-architecture)|all";; esac)) ii"
 deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(APT_PACKAGES); do $(have_pkg) || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi; \
-	missing=""; for p in $(APT_ARM64); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	missing=""; for p in $(APT_ARM64); do $(have_pkg) || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  dpkg --add-architecture arm64 && apt-get update -qq && \
@@ -67,9 +79,9 @@ deps:
 
 # Python helpers for tests: pytest, and two independent Modbus masters to cross-check pzem-sim.
 venv: $(VENV)/.ok
-$(VENV)/.ok:
+$(VENV)/.ok: Tests/requirements.txt
 	python3 -m venv $(VENV)
-	$(PY) -m pip install -q pytest minimalmodbus pymodbus pyserial
+	$(PY) -m pip install -q --disable-pip-version-check -r Tests/requirements.txt
 	touch $@
 
 # --- builds ---------------------------------------------------------------------------------
@@ -78,6 +90,14 @@ build:
 
 test:
 	$(SWIFT) test
+
+build-tests:
+	$(SWIFT) build --build-tests
+
+# The three builds at once: each spends minutes in one whole-module compile that uses one core,
+# so together they take little more than the slowest. Output is grouped per build.
+builds:
+	@$(MAKE) --no-print-directory -j3 --output-sync=target firmware firmware-aarch64 build-tests
 
 firmware:
 	@mkdir -p build
@@ -118,22 +138,21 @@ firmware-aarch64: build/aarch64-toolset.json
 
 # --- tests ----------------------------------------------------------------------------------
 # End-to-end tests run the firmware binaries; the aarch64 pass runs the same tests under qemu.
+# -p no:cacheprovider: no .pytest_cache in the work tree.
+E2E_PYTEST = $(PYTEST) -q -p no:cacheprovider --timeout=$(E2E_TIMEOUT) Tests/EndToEnd
 e2e: venv firmware
-	$(PYTEST) -q Tests/EndToEnd
+	$(E2E_PYTEST)
 
+# The same tests on the Pi build under qemu-user; tests that cannot run there are marked x86_only.
 e2e-aarch64: venv firmware-aarch64
-	TM_BIN_DIR=build/aarch64 TM_RUNNER="qemu-aarch64-static -L /" $(PYTEST) -q Tests/EndToEnd -m "not x86_only"
+	TM_BIN_DIR=build/aarch64 TM_RUNNER="qemu-aarch64-static -L /" $(E2E_PYTEST) -m "not x86_only"
 
 fuzz:
-	@bash Tests/Fuzz/run.sh $(FUZZ_RUNS)
+	@FUZZ_MAX_SECONDS=$(FUZZ_SECONDS) bash Tests/Fuzz/run.sh $(FUZZ_RUNS)
 
+# Every stage runs even if an earlier one failed; see Tests/check.sh for the summary line.
 check: deps venv
-	$(MAKE) firmware firmware-aarch64
-	$(SWIFT) test
-	$(MAKE) fuzz
-	$(MAKE) e2e
-	$(MAKE) e2e-aarch64
-	$(MAKE) check-gpio
+	@bash Tests/check.sh $(CHECK_STAGES)
 
 # The abuse tests of issue 7 (Tests/EndToEnd/test_abuse_*.py) run at bounded sizes in `make e2e`;
 # `make abuse` runs just them. `make soak` runs them long (500 kills, 10,000 meter transactions),
@@ -143,7 +162,7 @@ abuse: venv firmware
 	$(PYTEST) -q -s Tests/EndToEnd -k abuse
 
 soak: venv firmware
-	$(MAKE) fuzz FUZZ_RUNS=1000000
+	$(MAKE) fuzz FUZZ_RUNS=1000000 FUZZ_SECONDS=0
 	@mkdir -p build && rm -f build/soak-figures.txt
 	TM_ABUSE_SCALE=soak TM_ABUSE_REPORT=$(CURDIR)/build/soak-figures.txt $(PYTEST) -q -s Tests/EndToEnd -k abuse
 	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/asan/lsan.supp $(SWIFT) test --sanitize=address --scratch-path .build-asan

@@ -199,3 +199,8 @@ class Daemon:
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        # Captured by pytest and shown only when the test failed: what the daemon said is usually
+        # the explanation of a failure (and of a flaky one, the only one there will be).
+        if os.path.exists(self.log_path):
+            print(f"--- {self.log_path} (last 40 lines)")
+            print("\n".join(self.log_text().splitlines()[-40:]))

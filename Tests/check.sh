@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The stages of `make check`, run one after another as `make <stage>`.
+#
+#   bash Tests/check.sh STAGE...        (the Makefile passes $(CHECK_STAGES))
+#
+# Every stage runs even when an earlier one failed, so one CI run shows every problem. Each stage
+# has a time limit (CHECK_STAGE_TIMEOUT seconds, default 1200) so nothing can hang CI. After each
+# stage a line says its time and its counts; at the end a table of stage times and, as the very
+# last line, "N passed, M failed, K skipped" summed over every stage — the line CI reads. The
+# exit status is non-zero when any stage failed.
+#
+# Counts: a pytest stage contributes its summary line, `swift test` its Swift Testing summary, the
+# fuzz stage one per target, any other stage (a build) one for the whole stage.
+set -uo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+LOGS=.build-check
+mkdir -p "$LOGS"
+STAGE_TIMEOUT="${CHECK_STAGE_TIMEOUT:-1200}"
+
+total_passed=0 total_failed=0 total_skipped=0
+failed_stages=()
+times=()
+check_started=$(date +%s)
+
+# The sum of the numbers before any of the words in $1 (an ERE alternation), read from stdin.
+sum_of() { grep -oE "[0-9]+ ($1)\b" | awk '{ n += $1 } END { print n + 0 }'; }
+
+# Prints "passed failed skipped" for one stage's log.
+count() {
+    local log="$1" status="$2" summary passed=0 failed=0 skipped=0
+    # pytest: "==== 3 failed, 40 passed, 2 skipped in 12.3s ====" (or -q: without the '=').
+    summary="$(grep -E '^(=+ )?[0-9]+ [a-z]+.* in [0-9.]+s' "$log" | tail -n 1)"
+    if [[ -n "$summary" ]]; then
+        passed=$(sum_of 'passed' <<< "$summary")
+        failed=$(sum_of 'failed|errors?' <<< "$summary")
+        skipped=$(sum_of 'skipped|xfailed|deselected' <<< "$summary")
+    elif grep -qE 'Test run with [0-9]+ tests?' "$log"; then
+        # Swift Testing: "✔ Test run with 277 tests in 40 suites passed after 3.1 seconds." or
+        # "✘ Test run with 277 tests in 40 suites failed after 3.1 seconds with 2 issues."
+        summary="$(grep -E 'Test run with [0-9]+ tests?' "$log" | tail -n 1)"
+        local all
+        all=$(sed -E 's/.*Test run with ([0-9]+) tests?.*/\1/' <<< "$summary")
+        failed=$(grep -E '^✘ Test .* failed after' "$log" | sort -u | wc -l)
+        skipped=$(grep -E '^➜ Test .* skipped' "$log" | sort -u | wc -l)
+        passed=$(( all - failed - skipped ))
+        if grep -q 'failed after' <<< "$summary" && [[ "$failed" -eq 0 ]]; then failed=1; fi
+    elif grep -qE '^fuzz: ' "$log"; then
+        passed=$(grep -cE '^fuzz: [A-Za-z0-9_]+ ok' "$log")
+        failed=$(grep -cE '^fuzz: .*(FAILED|does not build|no module|first line must be)' "$log")
+    elif [[ "$status" -eq 0 ]]; then
+        passed=1
+    fi
+    # A stage that failed must count as failed even if its output said nothing we recognise
+    # (a build error, a pytest collection error, a time-out).
+    if [[ "$status" -ne 0 && "$failed" -eq 0 ]]; then failed=1; fi
+    echo "$passed $failed $skipped"
+}
+
+for stage in "$@"; do
+    log="$LOGS/$stage.log"
+    echo "=== check: stage $stage"
+    started=$(date +%s)
+    timeout -k 30 "$STAGE_TIMEOUT" make --no-print-directory "$stage" 2>&1 | tee "$log"
+    status="${PIPESTATUS[0]}"
+    elapsed=$(( $(date +%s) - started ))
+    [[ "$status" -eq 124 ]] && echo "check: stage $stage timed out after ${STAGE_TIMEOUT}s" | tee -a "$log"
+    read -r passed failed skipped < <(count "$log" "$status")
+    total_passed=$(( total_passed + passed ))
+    total_failed=$(( total_failed + failed ))
+    total_skipped=$(( total_skipped + skipped ))
+    if [[ "$status" -eq 0 ]]; then verdict=ok; else verdict="FAILED (exit $status)"; failed_stages+=("$stage"); fi
+    times+=("$(printf '%-18s %5d s  %s' "$stage" "$elapsed" "$verdict")")
+    echo "=== check: stage $stage $verdict in ${elapsed}s ($passed passed, $failed failed, $skipped skipped)"
+done
+
+echo "=== check: stage times"
+printf '  %s\n' "${times[@]}"
+echo "  total              $(( $(date +%s) - check_started )) s"
+if [[ "${#failed_stages[@]}" -gt 0 ]]; then echo "=== check: FAILED stages: ${failed_stages[*]} (logs in $LOGS/)"; fi
+echo "$total_passed passed, $total_failed failed, $total_skipped skipped"
+[[ "$total_failed" -eq 0 && "${#failed_stages[@]}" -eq 0 ]]
