@@ -16,9 +16,7 @@ PRODUCTS     := tanglemeter pzem-sim
 # Firmware is built for size (DESIGN §4: ≤ 512 KB stripped). Each flag's share, measured on x86_64:
 #  - -Osize, one section per function and --gc-sections: code nothing calls is not shipped.
 #  - full LTO, linked by the toolchain's lld: the modules are optimised as one program (-5 %).
-#  - -sil-inline-threshold 0: no SIL performance inlining (only @inline(__always)/transparent code is
-#    inlined), so the stdlib's string/array/dictionary paths are called, not copied into every
-#    caller (-20 %; the loop spends its time in system calls, not in these calls).
+#  - Package.swift turns SIL performance inlining off for the modules off the request path (-23 %).
 #  - -fno-asynchronous-unwind-tables: the C shim's inline functions asked for unwind tables, which
 #    under LTO put an .eh_frame entry on every function (-70 KB); nothing here unwinds.
 #  - the machine outliner and identical-code folding (--icf=safe) share repeated instruction runs.
@@ -27,7 +25,6 @@ PRODUCTS     := tanglemeter pzem-sim
 #  - -static-libgcc: the Int128 division helpers LTO calls come from libgcc.a, not libgcc_s.so.
 FIRMWARE_FLAGS := --experimental-lto-mode full --omit-frame-pointers \
                   -Xswiftc -Osize -Xswiftc -Xfrontend -Xswiftc -function-sections \
-                  -Xswiftc -Xfrontend -Xswiftc -sil-inline-threshold -Xswiftc -Xfrontend -Xswiftc 0 \
                   -Xswiftc -Xcc -Xswiftc -fno-asynchronous-unwind-tables -Xswiftc -use-ld=lld \
                   -Xswiftc -Xclang-linker -Xswiftc -static-libgcc \
                   -Xlinker --gc-sections -Xlinker --icf=safe -Xlinker -mllvm=-enable-machine-outliner \
@@ -168,7 +165,7 @@ soak: venv firmware
 	$(MAKE) fuzz FUZZ_RUNS=1000000 FUZZ_SECONDS=0
 	@mkdir -p build && rm -f build/soak-figures.txt
 	TM_ABUSE_SCALE=soak TM_ABUSE_REPORT=$(CURDIR)/build/soak-figures.txt $(PYTEST) -q -s Tests/EndToEnd -k abuse
-	$(SWIFT) test --sanitize=address --scratch-path .build-asan
+	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/asan/lsan.supp $(SWIFT) test --sanitize=address --scratch-path .build-asan
 	@cat build/soak-figures.txt
 
 # The gpiod backend on real kernel GPIO chips: Debian 12's kernel in QEMU with gpio-sim chips
@@ -179,14 +176,21 @@ check-gpio: firmware
 	bash Tests/vm/gpio-vm.sh $(GPIO_VM_CHIPS) --add build/tanglemeter --add build/pzem-sim \
 	  --add Tests/vm/tests.sh --run 'sh tests.sh'
 
-demo:
-	@echo "demo: not there yet (issue: the newcomer's path)"; exit 1
+# The story on simulated hardware (Tests/demo/demo.sh, etc/demo.conf): two meters on a pzem-sim bus,
+# the IOTA node stand-in on loopback, the daemon with sim GPIO. Stops everything it started.
+demo: deps venv
+	@$(MAKE) --no-print-directory firmware
+	@bash Tests/demo/demo.sh run
 
-demo-shell:
-	@echo "demo-shell: not there yet (issue: the newcomer's path)"; exit 1
+# The same set-up left running for queries by hand; `bash Tests/demo/demo.sh stop` ends it.
+demo-shell: deps venv
+	@$(MAKE) --no-print-directory firmware
+	@bash Tests/demo/demo.sh shell
 
-bench:
-	@echo "bench: not there yet (issue: the newcomer's path)"; exit 1
+# Every budget of DESIGN §4 on the firmware binaries; the table also goes to BENCHMARKS.md.
+bench: deps venv
+	@$(MAKE) --no-print-directory firmware firmware-aarch64
+	@$(PY) Tests/bench/bench.py
 
 # make install [DESTDIR=…] [ARCH=aarch64]: the binary, the init script, the systemd unit, and the
 # sample configuration unless one is already there (an operator's config is never overwritten).

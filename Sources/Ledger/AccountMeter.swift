@@ -41,7 +41,7 @@ extension Account {
         }
         let delta = WattHours(counter.value - reference.value)   // both non-negative: cannot overflow
         if let since = latest?.atMs ?? state.counterAtMs,
-           delta > Account.jumpLimit(elapsedMs: elapsedMs(from: since, to: atMs), maxPower: policy.physicalMaxPower) {
+           delta > Account.jumpLimit(elapsedMs: samplingWindowMs(from: since, to: atMs), maxPower: policy.physicalMaxPower) {
             return .journal(.counterJumpRejected(from: reference, to: counter, atMs: atMs))
         }
         var next = self
@@ -72,6 +72,15 @@ extension Account {
         let energy = Int128(max(elapsedMs, 0)) * Int128(max(maxPower.value, 0)) / 36_000_000
         let limit = energy + Int128(jumpSlack.value)
         return WattHours(limit > Int128(Int64.max) ? Int64.max : Int64(limit))
+    }
+
+    /// The longest time that can separate the samples of two readings stamped `from` and `to`
+    /// (see `AccountPolicy.readingLatencyMs`); saturating.
+    func samplingWindowMs(from: Int64, to: Int64) -> Int64 {
+        let elapsed = elapsedMs(from: from, to: to)
+        guard elapsed >= 0 else { return elapsed }   // a clock that went back: no time at all
+        let (window, overflow) = elapsed.addingReportingOverflow(max(policy.readingLatencyMs, 0))
+        return overflow ? Int64.max : window
     }
 
     /// Latches the overload trip once readings have stayed above `max_power` for its grace. Only

@@ -19,6 +19,12 @@ public struct AccountPolicy: Equatable, Sendable {
     /// The most the meter can measure (a property of the meter model, not a config key): a counter
     /// rising faster than this is a fault, not consumption.
     public var physicalMaxPower: Deciwatts = .pzem004tMaximum
+    /// How long before its time stamp a reading's counter may have been sampled: readings are
+    /// stamped when the reply is handled, at most the Modbus response timeout after the request.
+    /// Two stamps can thus be closer than the two samples by this much, and the jump limit
+    /// allows the maximum power for this much longer — else a reply handled late followed by
+    /// one handled promptly makes normal consumption look like a jump, and it goes unbilled.
+    public var readingLatencyMs: Int64 = 0
 
     public init(tariff: Tariff) { self.tariff = tariff }
 }

@@ -210,3 +210,26 @@ def test_a_payment_made_while_the_node_was_down_at_first_start_is_credited(payri
     wait_until(lambda: credited(d) == 2 * IOTA, timeout=60, what="the payment made after start")
     time.sleep(1.0 * SLOW)
     assert credited(d) == 2 * IOTA                        # the 7 IOTA before start stay baseline
+
+
+def test_every_account_gets_its_turn_with_the_node(tmp_path):
+    # Two meters, each with its own address: the first in the file must not starve the second.
+    node = Node()
+    sim = Simulator(str(tmp_path), addresses=(1, 2), power=0)
+    second = "0x" + "6b" * 32
+    meters = {name: {"modbus.address": str(a), "relay.line": str(line), "tariff": "1 IOTA/kWh",
+                     "iota.address": addr}
+              for name, a, line, addr in [("flat1", 1, 17, ADDRESS), ("flat2", 2, 18, second)]}
+    d = Daemon(str(tmp_path), sim.link, meters=meters,
+               settings={"iota.node": node.url, "iota.poll_interval": "1s", "iota.credit_existing": "yes"})
+    try:
+        d.start()
+        node.pay(1 * IOTA)
+        node.pay(2 * IOTA, to=second)
+        wait_until(lambda: d.status()["flat2.credited_nanos"] == str(2 * IOTA), timeout=20, what="flat2's payment")
+        wait_until(lambda: d.status()["flat1.credited_nanos"] == str(1 * IOTA), timeout=20, what="flat1's payment")
+        assert d.gpio(17) == "1\n" and d.gpio(18) == "1\n"
+    finally:
+        d.close()
+        sim.close()
+        node.close()

@@ -46,6 +46,30 @@ import Testing
         #expect(Account.jumpLimit(elapsedMs: Int64.max, maxPower: Deciwatts(Int64.max)) == WattHours(Int64.max))
     }
 
+    /// Found by the meter-fault soak: at 20 kW, a reading handled 60 ms late and the next one
+    /// (after a lost reply) handled promptly are 141 ms apart by their stamps, but their samples
+    /// 200 ms: the 2 Wh between them were rejected as a jump and never billed.
+    @Test func aLateStampedReadingIsNotAJumpWithinTheReadingLatency() throws {
+        var policy = AccountPolicy(tariff: Tariff(pricePerKWh: Nanos(1_000_000_000)))
+        policy.readingLatencyMs = 100
+        var account = try Account(state: AccountState(tariff: policy.tariff), policy: policy, startedAtMs: 0)
+        guard case .journal(let first) = account.observe(counter: WattHours(100), power: Deciwatts(200_000), atMs: 60) else {
+            Issue.record("the first reading sets the baseline"); return
+        }
+        try account.apply(first)
+        #expect(account.observe(counter: WattHours(102), power: Deciwatts(200_000), atMs: 201) == .billed(delta: WattHours(2)))
+        // Without the allowance the same readings are a rejected jump: 141 ms at 23 kW is 0.9 Wh + 1.
+        var strict = AccountPolicy(tariff: policy.tariff)
+        strict.readingLatencyMs = 0
+        var old = try Account(state: AccountState(tariff: strict.tariff), policy: strict, startedAtMs: 0)
+        if case .journal(let e) = old.observe(counter: WattHours(100), power: Deciwatts(200_000), atMs: 60) { try old.apply(e) }
+        #expect(old.observe(counter: WattHours(102), power: Deciwatts(200_000), atMs: 201)
+                == .journal(.counterJumpRejected(from: WattHours(100), to: WattHours(102), atMs: 201)))
+        // A real jump is still one.
+        #expect(account.observe(counter: WattHours(5_000), power: Deciwatts(0), atMs: 300)
+                == .journal(.counterJumpRejected(from: WattHours(102), to: WattHours(5_000), atMs: 300)))
+    }
+
     @Test func idleReadingsKeepTheJumpLimitTight() throws {
         var h = Harness(account: try makeAccount())
         try h.read(100, atMs: 0)

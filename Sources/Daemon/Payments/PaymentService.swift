@@ -57,8 +57,9 @@ final class PaymentService {
         var next = transport?.nextDeadlineMs
         func consider(_ t: Int64) { next = min(next ?? t, t) }
         if inFlight.isEmpty {
-            for t in nextPollMono.values { consider(max(t, backoff.nextAttemptAt(nowMs: nowMono))) }
-            if !chainVerified { consider(backoff.nextAttemptAt(nowMs: nowMono)) }
+            let notBefore = health == .fault ? backoff.nextAttemptAt(nowMs: nowMono) : nowMono
+            for t in nextPollMono.values { consider(max(t, notBefore)) }
+            if !chainVerified { consider(notBefore) }
         }
         return next
     }
@@ -77,19 +78,25 @@ final class PaymentService {
             guard let query = inFlight.removeValue(forKey: completion.id) else { continue }
             finish(query, completion.outcome, daemon: daemon, nowMono: nowMono)
         }
-        guard inFlight.isEmpty, backoff.nextAttemptAt(nowMs: nowMono) <= nowMono else { return }
+        // One request at a time (a node is polled gently); the backoff holds everything back only
+        // while the node is failing — each address keeps its own `iota.poll_interval`.
+        guard inFlight.isEmpty else { return }
+        if health == .fault && backoff.nextAttemptAt(nowMs: nowMono) > nowMono { return }
         if !chainVerified {
             send(.chain, body: RPCRequest.chainIdentifier(id: nextRPCID()))
             return
         }
         guard !daemon.journalDamaged else { return }
+        // The most overdue address goes first (one never polled counts as most overdue), so no
+        // account can starve another however many there are.
+        var next: (circuit: Circuit, address: IotaAddress, due: Int64)? = nil
         for c in daemon.circuits {
             guard let text = c.config.iotaAddress, let address = try? IotaAddress(config: text) else { continue }
-            let due = nextPollMono[c.name] ?? nowMono
+            let due = nextPollMono[c.name] ?? Int64.min
             if due > nowMono { continue }
-            startQuery(for: c, address: address, daemon: daemon)
-            return   // one request at a time: a node is polled gently
+            if next == nil || due < next!.due { next = (c, address, due) }
         }
+        if let next { startQuery(for: next.circuit, address: next.address, daemon: daemon) }
     }
 
     // MARK: requests
@@ -99,6 +106,13 @@ final class PaymentService {
         case baseline(meter: String, address: IotaAddress, cursor: TransactionDigest?)
         case page(meter: String, address: IotaAddress, cursor: TransactionDigest?)
         case recovery(meter: String, address: IotaAddress, cursor: TransactionDigest?)
+
+        var meter: String? {
+            switch self {
+            case .chain: return nil
+            case .baseline(let meter, _, _), .page(let meter, _, _), .recovery(let meter, _, _): return meter
+            }
+        }
     }
 
     private struct PendingQuery {
@@ -168,6 +182,9 @@ final class PaymentService {
     // MARK: replies
 
     private func finish(_ query: PendingQuery, _ outcome: NodeOutcome, daemon: Daemon, nowMono: Int64) {
+        // Whatever happens to this query, its meter waits its interval before it is asked again:
+        // a meter whose queries keep failing must not keep the others from their turn.
+        if let meter = query.kind.meter { nextPollMono[meter] = nowMono + settings.pollInterval.value }
         let body: [UInt8]
         switch outcome {
         case .failed(let error):

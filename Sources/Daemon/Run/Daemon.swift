@@ -126,6 +126,7 @@ final class Daemon {
         }
         policy.emergencyCredit = meter.emergencyCredit ?? .zero
         policy.meterFaultTimeoutMs = config.meterFaultTimeout.value
+        policy.readingLatencyMs = config.serial.timeout.value
         return policy
     }
 

@@ -1,0 +1,24 @@
+import Testing
+@testable import Ledger
+
+/// `AccountState.apply` hands its digest set to the working copy (no copy-on-write per payment);
+/// a refused event must still leave the state, digests included, exactly as it was.
+@Suite struct ApplyAtomicityTests {
+    @Test func aRefusedEventLeavesTheDigestsAndEverythingElseUnchanged() throws {
+        var state = AccountState(tariff: Tariff(pricePerKWh: Nanos(250_000_000)))
+        for i in 0..<100 {
+            try state.apply(.paymentCredited(Payment(digest: "digest\(i)", amount: Nanos(1_000), checkpoint: UInt64(i),
+                                                     timestampMs: Int64(i))))
+        }
+        let before = state
+        #expect(throws: LedgerError.self) {
+            try state.apply(.paymentCredited(Payment(digest: "refused", amount: Nanos(0), checkpoint: 1, timestampMs: 1)))
+        }
+        #expect(state == before)
+        #expect(state.creditedDigests.count == 100 && !state.creditedDigests.contains("refused"))
+        #expect(throws: LedgerError.self) {
+            try state.apply(.paymentCredited(Payment(digest: "big", amount: Nanos(Int64.max), checkpoint: 1, timestampMs: 1)))
+        }
+        #expect(state == before)
+    }
+}
