@@ -9,8 +9,9 @@
 # last line, "N passed, M failed, K skipped" summed over every stage — the line CI reads. The
 # exit status is non-zero when any stage failed.
 #
-# Counts: a pytest stage contributes its summary line, `swift test` its Swift Testing summary, the
-# fuzz stage one per target, any other stage (a build) one for the whole stage.
+# Counts: a pytest stage contributes its summary line, `swift test` its Swift Testing summary, a
+# runner printing "N passed, M failed" (the VM tests) that line, the fuzz stage one per target, any
+# other stage (a build) one for the whole stage.
 set -uo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -35,6 +36,11 @@ count() {
         passed=$(sum_of 'passed' <<< "$summary")
         failed=$(sum_of 'failed|errors?' <<< "$summary")
         skipped=$(sum_of 'skipped|xfailed|deselected' <<< "$summary")
+    elif grep -qE '^[0-9]+ passed, [0-9]+ failed' "$log"; then
+        # A runner of our own (Tests/vm/tests.sh): "N passed, M failed".
+        summary="$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)"
+        passed=$(sum_of 'passed' <<< "$summary")
+        failed=$(sum_of 'failed' <<< "$summary")
     elif grep -qE 'Test run with [0-9]+ tests?' "$log"; then
         # Swift Testing: "✔ Test run with 277 tests in 40 suites passed after 3.1 seconds." or
         # "✘ Test run with 277 tests in 40 suites failed after 3.1 seconds with 2 issues."

@@ -50,7 +50,7 @@ build_module() {
     echo "fuzz: compiling module $module"
     "$SWIFTC" "${common_flags[@]}" -wmo -module-name "$module" \
         -emit-module -emit-module-path "$BUILT/modules/$module.swiftmodule" \
-        -emit-object -o "$object" "${sources[@]}"
+        -emit-object -o "$object" "${sources[@]}" || return 1   # (set -e is off inside `f || …`)
     touch "$object"   # swiftc leaves an identical output untouched, which would look stale
 }
 
