@@ -282,7 +282,7 @@ def test_energy_used_while_down_is_billed_after_restart(rig):
     time.sleep(2)
     sim.command(f"energy 1 {counter + 8}")
     d.start()
-    wait_until(lambda: int(d.status()["main.billed_wh"]) >= before + 8, what="catch-up billing")
+    wait_until(lambda: int(d.status()["main.billed_wh"]) >= before + 8, timeout=15, what="catch-up billing")
     st = d.status()
     assert int(st["main.billed_wh"]) == before + 8
     assert st["main.credited_nanos"] == "100000000000"
