@@ -104,8 +104,12 @@ enum FileOps {
         if try exists(directory) { return }
         let parent = parentDirectory(of: directory)
         if parent != directory { try makeDirectories(parent) }
-        if mkdir(directory, 0o700) != 0 && tm_errno() != EEXIST {
-            throw .system(operation: "mkdir", path: directory, errno: tm_errno())
+        if mkdir(directory, 0o700) != 0 {
+            guard tm_errno() == EEXIST else { throw .system(operation: "mkdir", path: directory, errno: tm_errno()) }
+        } else if chmod(directory, 0o700) != 0 {
+            // mkdir's mode passes through the process umask (0177 while the control socket binds, or
+            // an init system's): a directory without its x bit would be unusable. Set it exactly.
+            throw .system(operation: "chmod", path: directory, errno: tm_errno())
         }
         try syncDirectory(parent)
     }
