@@ -279,8 +279,7 @@ final class PaymentService {
         }
         if let cursor, cursor.text != c.account.state.paymentCursor { events.append(.paymentCursor(digest: cursor.text)) }
         if events.isEmpty { return }
-        let journaled = events.first.map { c.account.withCheckpoint($0) + events.dropFirst() } ?? []
-        guard daemon.commit(journaled, to: c) else {
+        guard daemon.commit(c.account.withCheckpointIfNeeded(events), to: c) else {
             log.error("\(c.name): payments: the journal refused them; they will be read again")
             return
         }
