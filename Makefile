@@ -12,7 +12,7 @@ EMBEDDED_A64 := $(TOOLCHAIN)/lib/swift/embedded/aarch64-none-none-elf
 VENV         := .venv
 PY           := $(VENV)/bin/python
 PYTEST       := $(PY) -m pytest
-PRODUCTS     := tanglemeter pzem-sim
+PRODUCTS     := tanglemeter meter-sim
 # Firmware is built for size (DESIGN §4: ≤ 512 KB stripped). Each flag's share, measured on x86_64:
 #  - -Osize, one section per function and --gc-sections: code nothing calls is not shipped.
 #  - full LTO, linked by the toolchain's lld: the modules are optimised as one program (-5 %).
@@ -77,7 +77,7 @@ deps:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
-# Python helpers for tests: pytest, and two independent Modbus masters to cross-check pzem-sim.
+# Python helpers for tests: pytest, and two independent Modbus masters to cross-check meter-sim.
 venv: $(VENV)/.ok
 $(VENV)/.ok: Tests/requirements.txt
 	python3 -m venv $(VENV)
@@ -173,10 +173,10 @@ soak: venv firmware
 # the header chip is not gpiochip0; Tests/vm/tests.sh relabels it for the Pi 4 and for no Pi.
 GPIO_VM_CHIPS := --chip decoy-a:8 --chip decoy-b:8 --chip pinctrl-rp1:32
 check-gpio: firmware
-	bash Tests/vm/gpio-vm.sh $(GPIO_VM_CHIPS) --add build/tanglemeter --add build/pzem-sim \
+	bash Tests/vm/gpio-vm.sh $(GPIO_VM_CHIPS) --add build/tanglemeter --add build/meter-sim \
 	  --add Tests/vm/tests.sh --run 'sh tests.sh'
 
-# The story on simulated hardware (Tests/demo/demo.sh, etc/demo.conf): two meters on a pzem-sim bus,
+# The story on simulated hardware (Tests/demo/demo.sh, etc/demo.conf): two meters on a meter-sim bus,
 # the IOTA node stand-in on loopback, the daemon with sim GPIO. Stops everything it started.
 demo: deps venv
 	@$(MAKE) --no-print-directory firmware

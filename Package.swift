@@ -31,7 +31,7 @@ let package = Package(
     name: "tanglemeter",
     products: [
         .executable(name: "tanglemeter", targets: ["tanglemeter"]),
-        .executable(name: "pzem-sim", targets: ["pzem-sim"]),
+        .executable(name: "meter-sim", targets: ["meter-sim"]),
     ],
     targets: [
         // C through module maps: libc, libcurl, libgpiod (the last two found by pkg-config).
@@ -53,7 +53,7 @@ let package = Package(
                           "CSystem", "CCurl", "CGPIOD"]),
         .executableTarget(name: "tanglemeter", dependencies: ["Daemon"],
                           swiftSettings: swiftFlags + noInlining, linkerSettings: firmwareLink),
-        .executableTarget(name: "pzem-sim", dependencies: ["ModbusRTU", "CSystem"],
+        .executableTarget(name: "meter-sim", dependencies: ["ModbusRTU", "CSystem"],
                           swiftSettings: swiftFlags + noInlining, linkerSettings: firmwareLink),
 
         // Unit tests (normal mode only), with one seeded generator they share.

@@ -10,7 +10,7 @@ public enum ModbusResponse: Equatable, Sendable {
     case exception(function: UInt8, code: ModbusExceptionCode)
 
     /// The ADU a slave at `slave` sends for this response to a request with function code
-    /// `function` (the slave side: pzem-sim). An exception uses its own `function`.
+    /// `function` (the slave side: meter-sim). An exception uses its own `function`.
     /// At most 125 registers are encoded (the byte count field is one byte).
     public func encode(slave: UInt8, function: UInt8) -> [UInt8] {
         var frame: [UInt8] = [slave]

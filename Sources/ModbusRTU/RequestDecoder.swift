@@ -11,7 +11,7 @@ public enum RequestStep: Equatable, Sendable {
     case failed(ModbusError)
 }
 
-/// Incremental decoder of requests (the slave side, used by pzem-sim). Request lengths come from
+/// Incremental decoder of requests (the slave side, used by meter-sim). Request lengths come from
 /// the function code; for codes it does not know it looks for a CRC match, as ESPHome does for
 /// custom functions. Call `next()` until it says `.needMore`; call `discardPending()` when the
 /// line has been silent for t3.5 with a partial frame buffered, as RTU framing prescribes.

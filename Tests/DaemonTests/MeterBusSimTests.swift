@@ -1,4 +1,4 @@
-// MeterBus + SerialPort against the real firmware simulator (build/pzem-sim, `make firmware`) on
+// MeterBus + SerialPort against the real firmware simulator (build/meter-sim, `make firmware`) on
 // a pty link, driven by a minimal poll loop like the daemon's.
 import CSystem
 import Foundation
@@ -13,10 +13,10 @@ let binDirectory: String = {
         .deletingLastPathComponent()
     return root.appendingPathComponent("build").path
 }()
-let simAvailable = FileManager.default.isExecutableFile(atPath: binDirectory + "/pzem-sim")
+let simAvailable = FileManager.default.isExecutableFile(atPath: binDirectory + "/meter-sim")
 
-/// A running pzem-sim on a pty link in a temporary directory; `stop()` kills it and cleans up.
-final class PzemSim {
+/// A running meter-sim on a pty link in a temporary directory; `stop()` kills it and cleans up.
+final class MeterSim {
     let directory: String
     let link: String
     private let process = Process()
@@ -26,13 +26,13 @@ final class PzemSim {
     init(_ arguments: [String]) throws {
         directory = makeTempDirectory()
         link = directory + "/ttyPZEM"
-        process.executableURL = URL(fileURLWithPath: binDirectory + "/pzem-sim")
+        process.executableURL = URL(fileURLWithPath: binDirectory + "/meter-sim")
         process.arguments = ["--link", link] + arguments
         process.standardInput = input
         process.standardOutput = output
         try process.run()
         let line = try readLine(within: 5000)
-        guard line == "ready \(link)" else { throw SimFailure(text: "pzem-sim said: \(line)") }
+        guard line == "ready \(link)" else { throw SimFailure(text: "meter-sim said: \(line)") }
     }
 
     /// One command on the simulator's stdin.
@@ -73,7 +73,7 @@ final class PzemSim {
             if n <= 0 { break }
             pending += buffer[0..<n]
         }
-        throw SimFailure(text: "no line from pzem-sim within \(ms) ms")
+        throw SimFailure(text: "no line from meter-sim within \(ms) ms")
     }
 }
 
@@ -110,15 +110,15 @@ func powerDeciwatts(_ event: BusEvent?) -> UInt32? {
     return UInt32(r[4]) << 16 | UInt32(r[3])
 }
 
-func openBus(_ sim: PzemSim, timeoutMs: Int64 = 300) throws -> MeterBus<SerialPort> {
+func openBus(_ sim: MeterSim, timeoutMs: Int64 = 300) throws -> MeterBus<SerialPort> {
     let port = try SerialPort(device: sim.link, baud: 9600, format: .eightNoneOne)
     return MeterBus(link: port, timing: BusTiming(baud: 9600, format: .eightNoneOne, responseTimeoutMs: timeoutMs))
 }
 
-@Suite(.serialized, .enabled(if: simAvailable, "build/pzem-sim missing: run `make firmware`"))
+@Suite(.serialized, .enabled(if: simAvailable, "build/meter-sim missing: run `make firmware`"))
 struct MeterBusSimTests {
     @Test func twoMetersOnOneBusAnswerOnlyForThemselves() throws {
-        let sim = try PzemSim(["--address", "1", "--address", "2", "--power", "100"])
+        let sim = try MeterSim(["--address", "1", "--address", "2", "--power", "100"])
         defer { sim.stop() }
         var bus = try openBus(sim)
         defer { bus.close() }
@@ -137,7 +137,7 @@ struct MeterBusSimTests {
     }
 
     @Test func aSilentMeterTimesOutWhileTheOtherStillReads() throws {
-        let sim = try PzemSim(["--address", "1", "--address", "2", "--power", "100"])
+        let sim = try MeterSim(["--address", "1", "--address", "2", "--power", "100"])
         defer { sim.stop() }
         var bus = try openBus(sim, timeoutMs: 200)
         defer { bus.close() }
@@ -160,7 +160,7 @@ struct MeterBusSimTests {
     }
 
     @Test func corruptRepliesAreCountedAndGoodReadsFollow() throws {
-        let sim = try PzemSim(["--corrupt", "0.5", "--seed", "7", "--power", "100"])
+        let sim = try MeterSim(["--corrupt", "0.5", "--seed", "7", "--power", "100"])
         defer { sim.stop() }
         var bus = try openBus(sim)
         defer { bus.close() }
@@ -182,7 +182,7 @@ struct MeterBusSimTests {
     }
 
     @Test func garbageBeforeRepliesIsSkippedAndCounted() throws {
-        let sim = try PzemSim(["--garbage", "1", "--seed", "3", "--power", "100"])
+        let sim = try MeterSim(["--garbage", "1", "--seed", "3", "--power", "100"])
         defer { sim.stop() }
         var bus = try openBus(sim)
         defer { bus.close() }
@@ -194,7 +194,7 @@ struct MeterBusSimTests {
     }
 
     @Test func wireTimedLineAt9600Baud() throws {
-        let sim = try PzemSim(["--wire-timing", "9600", "--power", "100"])
+        let sim = try MeterSim(["--wire-timing", "9600", "--power", "100"])
         defer { sim.stop() }
         var bus = try openBus(sim)
         defer { bus.close() }
@@ -205,7 +205,7 @@ struct MeterBusSimTests {
     }
 
     @Test func simulatorKilledIsAnErrorNotAHang() throws {
-        let sim = try PzemSim(["--power", "100"])
+        let sim = try MeterSim(["--power", "100"])
         defer { sim.stop() }
         var bus = try openBus(sim)
         defer { bus.close() }
@@ -233,7 +233,7 @@ struct MeterBusSimTests {
     /// Not a timed test: prints back-to-back throughput on a wire-timed 9600 line beside
     /// meters.md §4's physical limit (24.0 tx/s for a read of 10 registers).
     @Test func throughputOnAWireTimedLine() throws {
-        let sim = try PzemSim(["--wire-timing", "9600", "--power", "100"])
+        let sim = try MeterSim(["--wire-timing", "9600", "--power", "100"])
         defer { sim.stop() }
         var bus = try openBus(sim)
         defer { bus.close() }
@@ -244,7 +244,7 @@ struct MeterBusSimTests {
         let elapsed = Clock.monotonicMicros() - started
         let perSecond = Double(completed) * 1_000_000 / Double(elapsed)
         let limit = 1_000_000 / Double(bus.timing.minimumTransactionMicros(registers: 10))
-        print("bus throughput at 9600 baud (wire-timed pzem-sim): \(completed)/\(count) reads in \(elapsed / 1000) ms = "
+        print("bus throughput at 9600 baud (wire-timed meter-sim): \(completed)/\(count) reads in \(elapsed / 1000) ms = "
               + "\(String(format: "%.1f", perSecond)) tx/s, limit \(String(format: "%.1f", limit)) tx/s "
               + "(\(String(format: "%.0f", 100 * perSecond / limit)) %)")
         #expect(completed == count)

@@ -30,11 +30,11 @@ def processes():
 
 
 @pytest.fixture
-def pzem_sim(tmp_path, processes):
-    """A factory: `pzem_sim("--power", "100")` starts pzem-sim on a pty linked at
+def meter_sim(tmp_path, processes):
+    """A factory: `meter_sim("--power", "100")` starts meter-sim on a pty linked at
     tmp_path/"ttyPZEM" (or `link=`), waits for `ready`, and stops it after the test."""
     def start(*args, link=None, stdin=support.subprocess.PIPE):
-        sim = support.PzemSim(link or tmp_path / "ttyPZEM", *map(str, args), stdin=stdin)
+        sim = support.MeterSim(link or tmp_path / "ttyPZEM", *map(str, args), stdin=stdin)
         processes.append(sim)
         return sim.wait_ready()
     return start

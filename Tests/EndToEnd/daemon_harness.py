@@ -1,5 +1,5 @@
 """Runs the real tanglemeter firmware for end-to-end tests, the way a user would: a config file,
-a pzem-sim on a pty, the simulated GPIO directory, and real `socat` on the real socket.
+a meter-sim on a pty, the simulated GPIO directory, and real `socat` on the real socket.
 
 Binaries come from $TM_BIN_DIR (default build/) and run through $TM_RUNNER (default none;
 "qemu-aarch64-static -L /" for the aarch64 pass), so one test suite serves both architectures.
@@ -35,18 +35,18 @@ def wait_until(condition, timeout=5.0, interval=0.02, what="condition"):
 
 
 class Simulator:
-    """pzem-sim on a pty: `link` is the device path the daemon opens."""
+    """meter-sim on a pty: `link` is the device path the daemon opens."""
 
     def __init__(self, workdir, addresses=(1,), power=0, energy=0, extra=()):
         self.link = os.path.join(workdir, "ttySIM")
-        args = binary("pzem-sim") + ["--link", self.link]
+        args = binary("meter-sim") + ["--link", self.link]
         for a in addresses:
             args += ["--address", str(a)]
         args += ["--power", str(power), "--energy", str(energy), *extra]
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True, bufsize=1)
         line = self.proc.stdout.readline()
-        assert line.strip() == f"ready {self.link}", f"pzem-sim said {line!r}"
+        assert line.strip() == f"ready {self.link}", f"meter-sim said {line!r}"
 
     def command(self, text):
         self.proc.stdin.write(text + "\n")

@@ -1,4 +1,4 @@
-"""A scriptable PZEM-004T on a pty for the fault tests pzem-sim cannot stage: Modbus exception
+"""A scriptable PZEM-004T on a pty for the fault tests meter-sim cannot stage: Modbus exception
 replies. It answers read-input-registers requests (function 0x04) at one address either with a
 reading (a fixed counter) or with an exception (function 0x84, code 0x04 "slave device failure"),
 following `pattern`: a list of 'ok' / 'exception' used round-robin, changeable at any time."""

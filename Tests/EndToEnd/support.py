@@ -128,14 +128,14 @@ class Process:
         return self.wait()
 
 
-class PzemSim(Process):
-    """pzem-sim on a pty whose link is `link`; started, and waited for, by `start`."""
+class MeterSim(Process):
+    """meter-sim on a pty whose link is `link`; started, and waited for, by `start`."""
 
     def __init__(self, link: Path, *args: str, stdin=subprocess.PIPE):
         self.link = Path(link)
-        super().__init__(command("pzem-sim", "--link", str(self.link), *args), stdin=stdin)
+        super().__init__(command("meter-sim", "--link", str(self.link), *args), stdin=stdin)
 
-    def wait_ready(self) -> "PzemSim":
+    def wait_ready(self) -> "MeterSim":
         line = self.read_line(START_TIMEOUT)
         assert line == f"ready {self.link}", f"unexpected first line {line!r}, stderr={self.stderr_log}"
         assert self.link.is_symlink()
@@ -152,8 +152,8 @@ class PzemSim(Process):
         return {key: int(value) for key, value in (field.split("=") for field in reply.split()[1:])}
 
 
-def start_pzem_sim(link: Path, *args: str, stdin=subprocess.PIPE) -> PzemSim:
-    sim = PzemSim(link, *args, stdin=stdin)
+def start_meter_sim(link: Path, *args: str, stdin=subprocess.PIPE) -> MeterSim:
+    sim = MeterSim(link, *args, stdin=stdin)
     try:
         return sim.wait_ready()
     except BaseException:

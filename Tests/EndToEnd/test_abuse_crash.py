@@ -1,4 +1,4 @@
-"""Crash torture (issue 7, part 1): the real firmware daemon bills a pzem-sim drawing 5–20 kW, an
+"""Crash torture (issue 7, part 1): the real firmware daemon bills a meter-sim drawing 5–20 kW, an
 admin credits it over and over through socat, and the test `kill -9`s it at seeded random instants
 (while it runs, and sometimes while it is still starting: recovering, opening the socket), restarting
 it each time. DESIGN §3.5 says what must hold, and this checks it after every restart and at the end:

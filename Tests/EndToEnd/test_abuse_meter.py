@@ -1,4 +1,4 @@
-"""Meter faults (issue 7, part 2): thousands of bus transactions with every fault pzem-sim can
+"""Meter faults (issue 7, part 2): thousands of bus transactions with every fault meter-sim can
 inject (dropped replies, flipped bits, garbage before replies, replies held back past
 `serial.timeout`), on a shared bus of four meters, plus the counter events a real meter produces: a
 reset to 0, a jump beyond physics, meters swapped for ones at a higher and a lower counter. Exception

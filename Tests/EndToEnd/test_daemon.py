@@ -1,5 +1,5 @@
 """The daemon's external contract (DESIGN §3.1–3.4, §3.6), end to end on the firmware binaries:
-pzem-sim on a pty, simulated GPIO files, real socat on the real socket."""
+meter-sim on a pty, simulated GPIO files, real socat on the real socket."""
 import os
 import signal
 import socket

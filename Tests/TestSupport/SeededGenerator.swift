@@ -1,5 +1,5 @@
 /// SplitMix64: a tiny seeded generator for property tests, so every failure replays from its seed.
-/// One copy for every test target (pzem-sim and the daemon's backoff keep their own: product code
+/// One copy for every test target (meter-sim and the daemon's backoff keep their own: product code
 /// does not depend on test code).
 public struct SeededGenerator: RandomNumberGenerator {
     public var state: UInt64

@@ -1,7 +1,7 @@
 """`make bench`: every budget of DESIGN §4, measured on the firmware binaries (build/, and
 build/aarch64/ for the size), printed as a table and written to BENCHMARKS.md.
 
-Each figure runs the shipped daemon the way a user would (pzem-sim on a pty, sim GPIO files, the
+Each figure runs the shipped daemon the way a user would (meter-sim on a pty, sim GPIO files, the
 control socket), through Tests/EndToEnd/daemon_harness.py. Figures that need time run side by
 side: the idle daemon, the journal-growth daemon and the Python reference poller share one window.
 Not a test suite: a slow shared machine gives worse numbers, so the machine's load is printed too.
@@ -245,7 +245,7 @@ def jitter(results):
 
 def bus_use(results, meters=8, seconds=10):
     """Back-to-back polls of 8 meters at 100 ms on a wire-timed 9600 line: transactions per second
-    from pzem-sim's own count, against meters.md §4's physical limit for a read of 10 registers."""
+    from meter-sim's own count, against meters.md §4's physical limit for a read of 10 registers."""
     wd = workdir("bus")
     sim = Simulator(wd, addresses=range(1, meters + 1), power=100, energy=1000, extra=("--wire-timing", "9600"))
     config = {f"m{a}": {"modbus.address": str(a), "relay.line": str(a), "tariff": "0.25 IOTA/kWh"}
@@ -452,7 +452,7 @@ def main():
     share = 100 * b["rate"] / b["limit"]
     row("Modbus bus use, wire-timed 9600 baud, back-to-back", "≥ 90 % of the limit",
         f"{b['rate']:.1f} tx/s = {share:.0f} % of {b['limit']:.1f}", share >= 90,
-        f"8 meters polled every 100 ms, counted by pzem-sim; {b['timeouts']} timeouts")
+        f"8 meters polled every 100 ms, counted by meter-sim; {b['timeouts']} timeouts")
 
     r = {}
     recovery(r)
@@ -517,11 +517,11 @@ WHY = {
     "poll-schedule jitter": "Not settled on this machine. Quiet, the schedule holds to 1-8 ms; flooded, runs on "
         "this shared 2-core machine (load average 8-12 from other builds) gave from 12 ms to 236 ms, and the "
         "236 ms run also logged a serial timeout: a reply more than 200 ms late, while the daemon's journal saw "
-        "no write in the window, so the stall was the kernel not running the daemon or pzem-sim, not work the "
+        "no write in the window, so the stall was the kernel not running the daemon or meter-sim, not work the "
         "daemon did. The daemon does send each poll from a fixed schedule on the first loop turn after its "
         "deadline; with its own core (clients pinned to the other) outliers of 12 ms remain, and the `watch` "
-        "stamp is taken when the reply is handled, so it includes pzem-sim's wake-up on the busy core. A quiet "
-        "multi-core machine, or request stamps taken by pzem-sim, is needed to show the 5 ms budget either way.",
+        "stamp is taken when the reply is handled, so it includes meter-sim's wake-up on the busy core. A quiet "
+        "multi-core machine, or request stamps taken by meter-sim, is needed to show the 5 ms budget either way.",
     "recovery of a 1,000,000-record journal": "Quadratic in the number of credited payments: replay goes "
         "through Account.apply / AccountState.apply, which apply each event to a copy (`var next = self`) and "
         "insert the digest into the copy, so the creditedDigests set is copied on every payment credit "
@@ -535,7 +535,7 @@ def write_report(path, where, elapsed):
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     lines = ["# tanglemeter benchmarks", "",
              "The budgets of DESIGN §4, measured by `make bench` (Tests/bench/bench.py) on the Embedded",
-             "Swift firmware binaries: pzem-sim on a pty, simulated GPIO, the real control socket.", "",
+             "Swift firmware binaries: meter-sim on a pty, simulated GPIO, the real control socket.", "",
              f"Last run: {stamp} on {where}; {elapsed:.0f} s.", "",
              "| figure | budget | measured | result | how |", "| --- | --- | --- | --- | --- |"]
     for figure, budget, measured, passed, note in ROWS:

@@ -1,6 +1,6 @@
 """The Python reference for `make bench`'s side-by-side row: a PZEM-004T v3 poller written the way
 the original prototype was (minimalmodbus, one full reading of the 10 input registers per poll,
-decoded to volts, amps, watts, Wh, Hz, power factor and alarm), reading the same pzem-sim.
+decoded to volts, amps, watts, Wh, Hz, power factor and alarm), reading the same meter-sim.
 
     reference_poller.py DEVICE INTERVAL_S SECONDS
 Polls DEVICE every INTERVAL_S for SECONDS, then prints one JSON object: readings, failures, the

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The tanglemeter story on simulated hardware (DESIGN §5, `make demo`): two PZEM-004T meters on one
-# simulated bus (pzem-sim on a pty), a local IOTA node stand-in (Tests/support/fake_node.py) on
+# simulated bus (meter-sim on a pty), a local IOTA node stand-in (Tests/support/fake_node.py) on
 # loopback, and the daemon with etc/demo.conf and simulated GPIO files. Every query is real `socat`
 # on the real socket; every relay and LED state is read from the sim GPIO files.
 #
@@ -69,8 +69,8 @@ iota() {   # nanos → IOTA with 9 decimals, for the narration
 }
 
 # --- the simulated meters and the node stand-in ------------------------------------------------
-# A line to pzem-sim's stdin, through the script's own read-write handle on the FIFO: a write never
-# blocks waiting for a reader, even if pzem-sim has gone.
+# A line to meter-sim's stdin, through the script's own read-write handle on the FIFO: a write never
+# blocks waiting for a reader, even if meter-sim has gone.
 sim() { printf '%s\n' "$*" >&"$SIM_FD"; }
 address_of() { sed -n "/^\[meter $1\]/,/^\[/s/^iota.address = //p" "$ROOT/etc/demo.conf"; }
 # node_pay ADDRESS IOTA: the stand-in records a checkpointed transaction of IOTA (decimal) to ADDRESS
@@ -93,15 +93,15 @@ started() { echo "$1 $2" >> "$DIR/pids"; }
 start_all() {
     mkdir -p "$DIR/gpio" "$DIR/state"
     : > "$DIR/pids"
-    [[ -x $BIN/tanglemeter && -x $BIN/pzem-sim ]] || fail "no firmware in $BIN: run 'make firmware' first"
+    [[ -x $BIN/tanglemeter && -x $BIN/meter-sim ]] || fail "no firmware in $BIN: run 'make firmware' first"
 
     # The meters' command line: a FIFO opened read-write, so it never reaches end-of-file.
     mkfifo "$DIR/sim.in"
     exec {SIM_FD}<>"$DIR/sim.in"
-    "$BIN/pzem-sim" --link "$DIR/ttyPZEM" --address 1 --address 2 --power 0 --energy 1000 \
+    "$BIN/meter-sim" --link "$DIR/ttyPZEM" --address 1 --address 2 --power 0 --energy 1000 \
         <>"$DIR/sim.in" >"$DIR/sim.out" 2>"$DIR/sim.err" {SIM_FD}>&- &
-    started pzem-sim $!
-    wait_for 10 "pzem-sim to open its pty" grep -qs "^ready " "$DIR/sim.out"
+    started meter-sim $!
+    wait_for 10 "meter-sim to open its pty" grep -qs "^ready " "$DIR/sim.out"
 
     python3 "$ROOT/Tests/support/fake_node.py" --port 0 --chain testnet >"$DIR/node.out" 2>"$DIR/node.err" {SIM_FD}>&- &
     started fake_node $!
@@ -171,7 +171,7 @@ sample_led() {
 
 story() {
     local t0=$SECONDS
-    say "Starting: pzem-sim with two meters on one bus, the IOTA node stand-in, and the daemon"
+    say "Starting: meter-sim with two meters on one bus, the IOTA node stand-in, and the daemon"
     note "meters: flat1 (Modbus address 1, relay line 17, LED 27) and flat2 (address 2, relay 22, LED 23)"
     note "node:   $(cat "$DIR/node.url")   daemon: $BIN/tanglemeter -c $DIR/demo.conf"
     note "tariff: 20 IOTA per kWh (demo prices, so that money moves within seconds)"

@@ -2,7 +2,7 @@
 # tanglemeter's gpiod backend on real kernel GPIO chips (gpio-sim), run INSIDE the VM of
 # Tests/vm/gpio-vm.sh by busybox sh:
 #   gpio-vm.sh --chip decoy-a:8 --chip decoy-b:8 --chip pinctrl-rp1:32 \
-#     --add build/tanglemeter --add build/pzem-sim --add Tests/vm/tests.sh --run 'sh tests.sh'
+#     --add build/tanglemeter --add build/meter-sim --add Tests/vm/tests.sh --run 'sh tests.sh'
 # The header chip must be the last one given and labelled pinctrl-*. Every level asserted is read
 # from the kernel (sim_gpioN/value, gpioinfo, the gpio trace events), never from the daemon.
 # Prints PASS/FAIL lines and a final "N passed, M failed"; exits 1 on any failure.
@@ -85,7 +85,7 @@ echo "chips: $GPIO_CHIPS; header chip $CHIP ($LABEL), gpio base $BASE"
 
 # --- the meter and the daemons --------------------------------------------------------------
 mkfifo $T/sim.in
-pzem-sim --link $T/ttySIM --power 0 --energy 0 < $T/sim.in > $T/sim.out 2>&1 &
+meter-sim --link $T/ttySIM --power 0 --energy 0 < $T/sim.in > $T/sim.out 2>&1 &
 SIM_PID=$!
 exec 3> $T/sim.in
 meter() { echo "$*" >&3; }
@@ -129,7 +129,7 @@ status_of() { q status main | sed -n "s/^main\.$1 //p"; }
 
 now; d=$((NOW + 1000))
 until grep -q '^ready' $T/sim.out; do
-  now; [ "$NOW" -ge "$d" ] && { echo "pzem-sim did not start:"; cat $T/sim.out; exit 1; }
+  now; [ "$NOW" -ge "$d" ] && { echo "meter-sim did not start:"; cat $T/sim.out; exit 1; }
   usleep 20000
 done
 

@@ -1,4 +1,4 @@
-/// Why pzem-sim cannot start: bad arguments (exit 1) or the pty/link (exit 2).
+/// Why meter-sim cannot start: bad arguments (exit 1) or the pty/link (exit 2).
 enum SimError: Error {
     case usage(String)
     case system(call: String, errno: Int32)

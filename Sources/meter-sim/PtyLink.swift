@@ -1,6 +1,6 @@
 import CSystem
 
-/// The simulated bus: a pty whose terminal end is reachable through a symlink. pzem-sim keeps
+/// The simulated bus: a pty whose terminal end is reachable through a symlink. meter-sim keeps
 /// the terminal end open itself, so the master never reports a hang-up while no client has the
 /// device open (the daemon may close and reopen it), and a client's settings persist.
 struct PtyLink {
@@ -35,7 +35,7 @@ struct PtyLink {
     private static func replaceSymlink(at path: String, pointingTo target: String) throws(SimError) {
         var info = stat()
         if lstat(path, &info) == 0 && Int32(bitPattern: info.st_mode & UInt32(bitPattern: S_IFMT)) != S_IFLNK { throw .linkOccupied(path) }
-        let temporary = path + ".pzem-sim-\(getpid())"
+        let temporary = path + ".meter-sim-\(getpid())"
         _ = unlink(temporary)
         guard symlink(target, temporary) == 0 else { throw .system(call: "symlink \(temporary)", errno: tm_errno()) }
         guard rename(temporary, path) == 0 else {

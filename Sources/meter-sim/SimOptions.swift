@@ -1,4 +1,4 @@
-/// pzem-sim's command line, parsed (DESIGN §3.7). Decimals are kept as integers in the unit the
+/// meter-sim's command line, parsed (DESIGN §3.7). Decimals are kept as integers in the unit the
 /// meter uses (0.1 W, 0.1 V) or in millionths (probabilities) and thousandths (speed).
 struct SimOptions {
     var link = ""

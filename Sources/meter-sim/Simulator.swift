@@ -1,7 +1,7 @@
 import CSystem
 import ModbusRTU
 
-/// pzem-sim's single poll(2) loop: requests in from the pty, replies out (on a wire-time
+/// meter-sim's single poll(2) loop: requests in from the pty, replies out (on a wire-time
 /// schedule when asked), commands in from stdin, SIGTERM/SIGINT through a signalfd.
 struct Simulator {
     var meters: [SimMeter]
@@ -64,7 +64,7 @@ struct Simulator {
             fds[2] = pollfd(fd: stdinOpen ? 0 : -1, events: Int16(POLLIN), revents: 0)
             let ready = poll(&fds, nfds_t(fds.count), timeoutMillis(now: now))
             if ready < 0 && tm_errno() != EINTR {
-                writeAll(2, "pzem-sim: poll failed (errno \(tm_errno()))\n")
+                writeAll(2, "meter-sim: poll failed (errno \(tm_errno()))\n")
                 link.removeLink()
                 return 2
             }

@@ -1,6 +1,6 @@
-"""pzem-sim read by three independent Modbus masters (mbpoll/libmodbus, minimalmodbus, pymodbus)
+"""meter-sim read by three independent Modbus masters (mbpoll/libmodbus, minimalmodbus, pymodbus)
 and by raw frames from shared/specs/meters.md. What a master reads must equal what the simulator
-was told, so a fault in pzem-sim cannot hide behind the same fault in our own decoder."""
+was told, so a fault in meter-sim cannot hide behind the same fault in our own decoder."""
 
 import re
 import signal
@@ -54,13 +54,13 @@ def words_to_reading(r):
 
 
 def test_binary_is_built_for_the_architecture_under_test():
-    described = subprocess.run(["file", "-L", str(support.binary("pzem-sim"))], capture_output=True, text=True).stdout
+    described = subprocess.run(["file", "-L", str(support.binary("meter-sim"))], capture_output=True, text=True).stdout
     expected = "ARM aarch64" if "aarch64" in " ".join(support.runner()) else "x86-64"
     assert expected in described, described
 
 
-def test_mbpoll_reads_what_the_simulator_was_told(pzem_sim):
-    sim = pzem_sim("--power", "2759.8", "--energy", "1234567", "--voltage", "230.1", *FROZEN)
+def test_mbpoll_reads_what_the_simulator_was_told(meter_sim):
+    sim = meter_sim("--power", "2759.8", "--energy", "1234567", "--voltage", "230.1", *FROZEN)
     code, values, output = mbpoll(sim.link, "-a", "1", "-t", "3", "-r", "1", "-c", "10")
     assert code == 0, output
     reading = words_to_reading([values[i] & 0xFFFF for i in range(1, 11)])
@@ -68,8 +68,8 @@ def test_mbpoll_reads_what_the_simulator_was_told(pzem_sim):
                        "frequency_dhz": 500, "pf": 100, "alarm": 0}
 
 
-def test_minimalmodbus_and_pymodbus_agree_and_follow_the_power_command(pzem_sim):
-    sim = pzem_sim("--power", "100", "--energy", "70000", *FROZEN)
+def test_minimalmodbus_and_pymodbus_agree_and_follow_the_power_command(meter_sim):
+    sim = meter_sim("--power", "100", "--energy", "70000", *FROZEN)
     first = words_to_reading(instrument(sim.link).read_registers(0, 10, functioncode=4))
     assert first["power_dw"] == 1000 and first["energy_wh"] == 70000   # 70000 > 65535: needs << 16
     assert sim.command("power 1 23000") == "ok"
@@ -81,9 +81,9 @@ def test_minimalmodbus_and_pymodbus_agree_and_follow_the_power_command(pzem_sim)
     assert words_to_reading(instrument(sim.link).read_registers(0, 10, functioncode=4))["energy_wh"] == 0xFFFFFFFF
 
 
-def test_energy_integrates_power_at_the_given_speed(pzem_sim):
+def test_energy_integrates_power_at_the_given_speed(meter_sim):
     # 3600 W at 1000× real time: 1000 Wh per real second.
-    sim = pzem_sim("--power", "3600", "--speed", "1000")
+    sim = meter_sim("--power", "3600", "--speed", "1000")
     meter = instrument(sim.link)
 
     def energy():
@@ -101,8 +101,8 @@ def test_energy_integrates_power_at_the_given_speed(pzem_sim):
     assert (end[0] - start_after) * 1000 - 2 <= gained <= (end[2] - start_before) * 1000 + 2
 
 
-def test_two_meters_on_one_bus_answer_only_their_own_address(pzem_sim):
-    sim = pzem_sim("--address", "1", "--address", "7", "--power", "100", *FROZEN)
+def test_two_meters_on_one_bus_answer_only_their_own_address(meter_sim):
+    sim = meter_sim("--address", "1", "--address", "7", "--power", "100", *FROZEN)
     assert sim.command("power 7 2000.5") == "ok"
     assert words_to_reading(instrument(sim.link, 1).read_registers(0, 10, functioncode=4))["power_dw"] == 1000
     assert words_to_reading(instrument(sim.link, 7).read_registers(0, 10, functioncode=4))["power_dw"] == 20005
@@ -113,15 +113,15 @@ def test_two_meters_on_one_bus_answer_only_their_own_address(pzem_sim):
     assert sim.stats()["ignored"] == 2
 
 
-def test_general_address_is_answered_by_a_single_meter_with_its_address_echoed(pzem_sim):
-    sim = pzem_sim("--address", "5", "--power", "24.4", "--energy", "38", "--voltage", "225.7", *FROZEN)
+def test_general_address_is_answered_by_a_single_meter_with_its_address_echoed(meter_sim):
+    sim = meter_sim("--address", "5", "--power", "24.4", "--energy", "38", "--voltage", "225.7", *FROZEN)
     reply = raw_exchange(sim.link, bytes.fromhex("F8 04 00 00 00 0A 64 64"), 25)
     assert reply[:3] == bytes.fromhex("F8 04 14") and crc16(reply[:-2]) == reply[-2:]
     assert words_to_reading([int.from_bytes(reply[3 + 2 * i:5 + 2 * i], "big") for i in range(10)])["power_dw"] == 244
 
 
-def test_silent_meter_makes_every_master_time_out(pzem_sim):
-    sim = pzem_sim("--power", "100", *FROZEN)
+def test_silent_meter_makes_every_master_time_out(meter_sim):
+    sim = meter_sim("--power", "100", *FROZEN)
     assert sim.command("silent 1 on") == "ok"
     with pytest.raises(minimalmodbus.NoResponseError):
         instrument(sim.link, timeout=0.3).read_registers(0, 10, functioncode=4)
@@ -139,8 +139,8 @@ def _pymodbus_failed(read):
         return True
 
 
-def test_corrupt_replies_fail_their_crc_in_every_master(pzem_sim):
-    sim = pzem_sim("--corrupt", "1", "--seed", "7", *FROZEN)
+def test_corrupt_replies_fail_their_crc_in_every_master(meter_sim):
+    sim = meter_sim("--corrupt", "1", "--seed", "7", *FROZEN)
     # The seed fixes which bit flips; with seed 7 the first ones land where only the CRC can tell.
     with pytest.raises(minimalmodbus.InvalidResponseError, match="(?i)checksum"):
         instrument(sim.link).read_registers(0, 10, functioncode=4)
@@ -153,23 +153,23 @@ def test_corrupt_replies_fail_their_crc_in_every_master(pzem_sim):
     assert stats["corrupted"] == stats["replies"] == stats["requests"] >= 4
 
 
-def test_garbage_before_replies_is_skipped_by_a_hunting_master(pzem_sim):
-    sim = pzem_sim("--garbage", "1", "--seed", "3", "--power", "42", *FROZEN)
+def test_garbage_before_replies_is_skipped_by_a_hunting_master(meter_sim):
+    sim = meter_sim("--garbage", "1", "--seed", "3", "--power", "42", *FROZEN)
     reply = raw_exchange(sim.link, bytes.fromhex("01 04 00 00 00 0A 70 0D"), 25 + 8, timeout=0.5)
     start = reply.find(bytes.fromhex("01 04 14"))
     assert 1 <= start <= 8 and crc16(reply[start:start + 23]) == reply[start + 23:start + 25]
     assert sim.stats()["garbage"] == 1
 
 
-def test_dropped_replies_time_out(pzem_sim):
-    sim = pzem_sim("--drop", "1")
+def test_dropped_replies_time_out(meter_sim):
+    sim = meter_sim("--drop", "1")
     assert raw_exchange(sim.link, bytes.fromhex("01 04 00 00 00 0A 70 0D"), 25, timeout=0.5) == b""
     stats = sim.stats()
     assert stats["requests"] == 1 and stats["dropped"] == 1 and stats["replies"] == 0
 
 
-def test_reset_energy_with_the_custom_function(pzem_sim):
-    sim = pzem_sim("--energy", "987654", *FROZEN)
+def test_reset_energy_with_the_custom_function(meter_sim):
+    sim = meter_sim("--energy", "987654", *FROZEN)
     assert raw_exchange(sim.link, bytes.fromhex("01 42 80 11"), 4) == bytes.fromhex("01 42 80 11")
     assert words_to_reading(instrument(sim.link).read_registers(0, 10, functioncode=4))["energy_wh"] == 0
     # minimalmodbus as an independent framer of the same custom function: the echo comes back.
@@ -177,8 +177,8 @@ def test_reset_energy_with_the_custom_function(pzem_sim):
     assert meter._perform_command(0x42, b"") == b""
 
 
-def test_exception_replies_follow_the_suggested_policy(pzem_sim):
-    sim = pzem_sim(*FROZEN)
+def test_exception_replies_follow_the_suggested_policy(meter_sim):
+    sim = meter_sim(*FROZEN)
     read11 = bytes.fromhex("01 04 00 00 00 0B") + crc16(bytes.fromhex("01 04 00 00 00 0B"))
     assert raw_exchange(sim.link, read11, 5) == bytes.fromhex("01 84 02 C2 C1")
     read0 = bytes.fromhex("01 04 00 00 00 00") + crc16(bytes.fromhex("01 04 00 00 00 00"))
@@ -192,8 +192,8 @@ def test_exception_replies_follow_the_suggested_policy(pzem_sim):
     assert sim.stats()["exceptions"] == 4
 
 
-def test_holding_registers_alarm_threshold_and_address(pzem_sim):
-    sim = pzem_sim("--power", "100", *FROZEN)
+def test_holding_registers_alarm_threshold_and_address(meter_sim):
+    sim = meter_sim("--power", "100", *FROZEN)
     assert raw_exchange(sim.link, bytes.fromhex("01 06 00 01 08 FC DF 8B"), 8) == bytes.fromhex("01 06 00 01 08 FC DF 8B")
     meter = instrument(sim.link)
     assert meter.read_registers(1, 2, functioncode=3) == [2300, 1]
@@ -205,8 +205,8 @@ def test_holding_registers_alarm_threshold_and_address(pzem_sim):
         instrument(sim.link, 1, timeout=0.3).read_registers(1, 2, functioncode=3)
 
 
-def test_wire_timing_takes_at_least_the_physical_time(pzem_sim):
-    sim = pzem_sim("--wire-timing", "1200", *FROZEN)
+def test_wire_timing_takes_at_least_the_physical_time(meter_sim):
+    sim = meter_sim("--wire-timing", "1200", *FROZEN)
     started = time.monotonic()
     reply = raw_exchange(sim.link, bytes.fromhex("01 04 00 00 00 0A 70 0D"), 25, timeout=3)
     elapsed = time.monotonic() - started
@@ -215,16 +215,16 @@ def test_wire_timing_takes_at_least_the_physical_time(pzem_sim):
     assert elapsed >= 0.304, elapsed
 
 
-def test_delay_holds_replies_back(pzem_sim):
-    sim = pzem_sim("--delay", "300", *FROZEN)
+def test_delay_holds_replies_back(meter_sim):
+    sim = meter_sim("--delay", "300", *FROZEN)
     started = time.monotonic()
     assert len(raw_exchange(sim.link, bytes.fromhex("01 04 00 00 00 0A 70 0D"), 25, timeout=3)) == 25
     assert time.monotonic() - started >= 0.3
     assert sim.stats()["delayed"] == 1
 
 
-def test_commands_answer_one_line_each(pzem_sim):
-    sim = pzem_sim()
+def test_commands_answer_one_line_each(meter_sim):
+    sim = meter_sim()
     assert sim.command("bogus 1") == "error unknown command bogus"
     assert sim.command("power 9 100") == "error no meter at address 9"
     assert sim.command("power 1") == "error usage: power ADDR W"
@@ -234,30 +234,30 @@ def test_commands_answer_one_line_each(pzem_sim):
                         r"exceptions=0 ignored=0 badframes=0", sim.command("stats"))
 
 
-def test_stdin_eof_keeps_serving_and_sigterm_removes_the_link(pzem_sim):
-    sim = pzem_sim("--power", "5", *FROZEN, stdin=subprocess.DEVNULL)
+def test_stdin_eof_keeps_serving_and_sigterm_removes_the_link(meter_sim):
+    sim = meter_sim("--power", "5", *FROZEN, stdin=subprocess.DEVNULL)
     assert words_to_reading(instrument(sim.link).read_registers(0, 10, functioncode=4))["power_dw"] == 50
     sim.signal(signal.SIGTERM)
     assert sim.wait() == 0
     assert not sim.link.exists() and not sim.link.is_symlink()
 
 
-def test_sigint_stops_cleanly_and_an_old_symlink_is_replaced(pzem_sim, tmp_path):
+def test_sigint_stops_cleanly_and_an_old_symlink_is_replaced(meter_sim, tmp_path):
     link = tmp_path / "ttyOld"
     link.symlink_to("/dev/null")
-    sim = pzem_sim(link=link)
+    sim = meter_sim(link=link)
     assert str(link.resolve()).startswith("/dev/pts/")
     sim.signal(signal.SIGINT)
     assert sim.wait() == 0 and not link.is_symlink()
 
 
 def test_bad_arguments_and_an_occupied_path_are_refused(tmp_path):
-    bad = subprocess.run(support.command("pzem-sim", "--link", str(tmp_path / "x"), "--address", "300"),
+    bad = subprocess.run(support.command("meter-sim", "--link", str(tmp_path / "x"), "--address", "300"),
                          capture_output=True, text=True, timeout=30)
     assert bad.returncode == 1 and "--address must be 1-247" in bad.stderr
     occupied = tmp_path / "file"
     occupied.write_text("keep me")
-    refused = subprocess.run(support.command("pzem-sim", "--link", str(occupied)), capture_output=True, text=True,
+    refused = subprocess.run(support.command("meter-sim", "--link", str(occupied)), capture_output=True, text=True,
                              timeout=30, stdin=subprocess.DEVNULL)
     assert refused.returncode == 2 and "not a symlink" in refused.stderr
     assert occupied.read_text() == "keep me"
@@ -268,9 +268,9 @@ def read_energy(link, address=1):
 
 
 @pytest.mark.parametrize("mode", ["wrap", "saturate"])
-def test_energy_counter_wraps_or_saturates_at_its_maximum(pzem_sim, mode):
+def test_energy_counter_wraps_or_saturates_at_its_maximum(meter_sim, mode):
     # 3600 W at 1000×: 1000 Wh per second from 99000 towards a maximum of 99999.
-    sim = pzem_sim("--power", "3600", "--speed", "1000", "--energy", "99000", "--energy-max", "99999",
+    sim = meter_sim("--power", "3600", "--speed", "1000", "--energy", "99000", "--energy-max", "99999",
                    "--energy-max-mode", mode)
     if mode == "wrap":
         support.wait_until(lambda: read_energy(sim.link) < 99000, timeout=20, message="the counter to wrap")
@@ -280,15 +280,15 @@ def test_energy_counter_wraps_or_saturates_at_its_maximum(pzem_sim, mode):
         assert read_energy(sim.link) == 99999
 
 
-def test_broadcast_reset_acts_on_every_meter_without_a_reply(pzem_sim):
-    sim = pzem_sim("--address", "1", "--address", "2", "--energy", "5000", *FROZEN)
+def test_broadcast_reset_acts_on_every_meter_without_a_reply(meter_sim):
+    sim = meter_sim("--address", "1", "--address", "2", "--energy", "5000", *FROZEN)
     broadcast = bytes.fromhex("00 42") + crc16(bytes.fromhex("00 42"))
     assert raw_exchange(sim.link, broadcast, 4, timeout=0.3) == b""
     assert read_energy(sim.link, 1) == 0 and read_energy(sim.link, 2) == 0
 
 
-def test_bad_requests_get_no_reply_and_the_bus_recovers(pzem_sim):
-    sim = pzem_sim("--power", "1", *FROZEN)
+def test_bad_requests_get_no_reply_and_the_bus_recovers(meter_sim):
+    sim = meter_sim("--power", "1", *FROZEN)
     # A request with a bad CRC: a slave stays silent.
     assert raw_exchange(sim.link, bytes.fromhex("01 04 00 00 00 0A 70 0E"), 25, timeout=0.3) == b""
     # Half a request, then silence: dropped after t3.5, so the next request is served.

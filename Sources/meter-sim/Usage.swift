@@ -2,7 +2,7 @@
 // code and generates an empty `main` that shadows the C-level one in Entry.swift.
 
 let usageText = """
-usage: pzem-sim --link PATH [--address N]… [--power W] [--voltage V] [--energy WH] [--speed X]
+usage: meter-sim --link PATH [--address N]… [--power W] [--voltage V] [--energy WH] [--speed X]
                 [--energy-max WH] [--energy-max-mode wrap|saturate]
                 [--wire-timing BAUD] [--drop P] [--corrupt P] [--garbage P]
                 [--delay MS] [--delay-fraction P] [--seed N]

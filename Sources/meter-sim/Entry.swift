@@ -1,8 +1,8 @@
 import CSystem
 
 // A C-level entry point (Embedded Swift has no CommandLine); SwiftPM aliases `main` to it.
-@_cdecl("pzem_sim_main")
-func pzemSimMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Int32 {
+@_cdecl("meter_sim_main")
+func meterSimMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) -> Int32 {
     var args: [String] = []
     for index in 1..<max(1, Int(argc)) {
         if let pointer = argv[index] { args.append(String(cString: pointer)) }
@@ -15,14 +15,14 @@ func pzemSimMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointe
     do {
         options = try SimOptions.parse(args)
     } catch {
-        writeAll(2, "pzem-sim: \(error.message)\n\(usageText)\n")
+        writeAll(2, "meter-sim: \(error.message)\n\(usageText)\n")
         return 1
     }
     do {
         var simulator = try Simulator(options: options)
         return simulator.run()
     } catch {
-        writeAll(2, "pzem-sim: \(error.message)\n")
+        writeAll(2, "meter-sim: \(error.message)\n")
         return 2
     }
 }

@@ -2,7 +2,7 @@ import ModbusRTU
 
 /// One simulated PZEM-004T v3: its registers, and how it answers each request (meters.md §1,
 /// with the spec's suggested exception policy). Pure: the loop passes elapsed time in.
-/// pzem-sim keeps its own copy of the register layout on purpose (DESIGN: it shares nothing with
+/// meter-sim keeps its own copy of the register layout on purpose (DESIGN: it shares nothing with
 /// the daemon beyond ModbusRTU), so a mistake in Meters cannot hide behind the same mistake here.
 struct SimMeter {
     var address: UInt8
