@@ -37,15 +37,15 @@ FUZZ_SECONDS ?= 8
 E2E_TIMEOUT  ?= 300
 # The stages of `make check`, in order; Tests/check.sh runs each as `make <stage>`, times it, and
 # ends with one "N passed, M failed, K skipped" line.
-CHECK_STAGES ?= builds test fuzz e2e e2e-aarch64 check-gpio
+CHECK_STAGES ?= builds test fuzz e2e e2e-aarch64 check-gpio check-trixie e2e-trixie
 
 APT_PACKAGES := libgpiod-dev libcurl4-openssl-dev socat pkg-config gpiod mbpoll file busybox-static \
                 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static binutils-aarch64-linux-gnu \
-                python3-venv util-linux openssl ca-certificates
+                python3-venv util-linux openssl ca-certificates qemu-system-arm cpio gcc
 APT_ARM64    := libcurl4-openssl-dev:arm64 libgpiod-dev:arm64
 
 .PHONY: help deps venv build build-tests builds test firmware firmware-aarch64 e2e e2e-aarch64 fuzz check \
-        check-gpio demo demo-shell bench soak abuse install clean
+        check-gpio check-trixie e2e-trixie demo demo-shell bench soak abuse install clean
 
 help:
 	@echo "make demo              run the whole story on simulated hardware"
@@ -175,6 +175,18 @@ GPIO_VM_CHIPS := --chip decoy-a:8 --chip decoy-b:8 --chip pinctrl-rp1:32
 check-gpio: firmware
 	bash Tests/vm/gpio-vm.sh $(GPIO_VM_CHIPS) --add build/tanglemeter --add build/meter-sim \
 	  --add Tests/vm/tests.sh --run 'sh tests.sh'
+
+# Raspberry Pi OS trixie (Debian 13 arm64), the Imager's default since 2025-10: a sysroot of trixie's
+# arm64 runtime packages and its arm64 kernel, built with a second apt state and cached in
+# /var/cache/tanglemeter-trixie (Tests/trixie/sysroot.sh; ~110 MB of downloads, once).
+# check-trixie boots it under qemu-system-aarch64 with BusyBox as init, which starts the aarch64
+# firmware by etc/init.d/tanglemeter on the virt board's PL061 GPIO chip (Tests/trixie/vm.sh).
+# e2e-trixie runs the e2e-aarch64 suite again with the binaries in a chroot of that sysroot.
+check-trixie: firmware-aarch64
+	bash Tests/trixie/vm.sh
+
+e2e-trixie: venv firmware-aarch64
+	PY=$(CURDIR)/$(PY) E2E_TIMEOUT=$(E2E_TIMEOUT) bash Tests/trixie/e2e-chroot.sh
 
 # The story on simulated hardware (Tests/demo/demo.sh, etc/demo.conf): two meters on a meter-sim bus,
 # the IOTA node stand-in on loopback, the daemon with sim GPIO. Stops everything it started.
