@@ -42,10 +42,10 @@ CHECK_STAGES ?= builds test fuzz e2e e2e-aarch64 check-gpio
 APT_PACKAGES := libgpiod-dev libcurl4-openssl-dev socat pkg-config gpiod mbpoll file busybox-static \
                 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static binutils-aarch64-linux-gnu \
                 python3-venv util-linux openssl ca-certificates
-APT_ARM64    := libcurl4-openssl-dev:arm64 libgpiod-dev:arm64
+APT_ARM64    := libcurl4-openssl-dev:arm64
 
 .PHONY: help deps venv build build-tests builds test firmware firmware-aarch64 e2e e2e-aarch64 fuzz check \
-        check-gpio demo demo-shell bench soak abuse install clean
+        check-gpio gpiod-abi demo demo-shell bench soak abuse install clean
 
 help:
 	@echo "make demo              run the whole story on simulated hardware"
@@ -99,7 +99,25 @@ build-tests:
 builds:
 	@$(MAKE) --no-print-directory -j3 --output-sync=target firmware firmware-aarch64 build-tests
 
-firmware:
+# The libgpiod prototypes Sources/CGPIOD declares for itself (the firmware dlopen()s libgpiod and
+# links none), checked against each library's real header before any firmware is built: 1.6's from
+# libgpiod-dev (installed), 2.x's from bookworm-backports' libgpiod-dev, fetched through a second
+# apt state (Tests/vm/debs.sh) into the download cache and unpacked into build/, never installed.
+VM_CACHE     ?= $(or $(TANGLEMETER_VM_CACHE),/var/cache/tanglemeter-gpio-vm)
+BACKPORTS    := $(VM_CACHE)/debs/bookworm-backports-amd64
+GPIOD_ABI_C  := Sources/CGPIOD/check/gpiod-abi.c
+gpiod-abi: build/gpiod-abi.ok
+build/gpiod-v2/usr/include/gpiod.h:
+	@rm -rf build/gpiod-v2 && mkdir -p build/gpiod-v2
+	@dpkg-deb -x "$$(bash Tests/vm/debs.sh bookworm-backports amd64 $(BACKPORTS) libgpiod-dev)" build/gpiod-v2
+	@touch $@
+build/gpiod-abi.ok: $(GPIOD_ABI_C) $(wildcard Sources/CGPIOD/*.h) build/gpiod-v2/usr/include/gpiod.h
+	@cc -fsyntax-only -std=gnu11 -Wall -Werror -DTM_GPIOD_V=1 $(GPIOD_ABI_C)
+	@cc -fsyntax-only -std=gnu11 -Wall -Werror -DTM_GPIOD_V=2 -Ibuild/gpiod-v2/usr/include $(GPIOD_ABI_C)
+	@echo "libgpiod prototypes match libgpiod-dev 1.6 and $$(sed -n 's/^Version: //p' build/gpiod-v2/usr/lib/*/pkgconfig/libgpiod.pc)"
+	@touch $@
+
+firmware: build/gpiod-abi.ok
 	@mkdir -p build
 	@for p in $(PRODUCTS); do \
 	  EMBEDDED=1 $(SWIFT) build -c release --product $$p --scratch-path .build-embedded \
@@ -126,7 +144,7 @@ build/aarch64-toolset.json: Makefile
 # The Pi build: the Embedded stdlib for aarch64-none-none-elf, linked through clang with the cross gcc's
 # start files and the toolchain's lld (LTO needs it) against arm64 glibc, libcurl and libgpiod
 # (see README, "Building for the Pi").
-firmware-aarch64: build/aarch64-toolset.json
+firmware-aarch64: build/aarch64-toolset.json build/gpiod-abi.ok
 	@mkdir -p build/aarch64
 	@for p in $(PRODUCTS); do \
 	  PKG_CONFIG_PATH=/usr/lib/aarch64-linux-gnu/pkgconfig EMBEDDED=1 $(SWIFT) build -c release \
