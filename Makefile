@@ -186,13 +186,11 @@ soak: venv firmware
 	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/asan/lsan.supp $(SWIFT) test --sanitize=address --scratch-path .build-asan
 	@cat build/soak-figures.txt
 
-# The gpiod backend on real kernel GPIO chips: Debian 12's kernel in QEMU with gpio-sim chips
-# (Tests/vm/gpio-vm.sh; cache in /var/cache/tanglemeter-gpio-vm). Two decoy chips come first, so
-# the header chip is not gpiochip0; Tests/vm/tests.sh relabels it for the Pi 4 and for no Pi.
-GPIO_VM_CHIPS := --chip decoy-a:8 --chip decoy-b:8 --chip pinctrl-rp1:32
+# The gpiod backend and the watchdog on real kernels: Debian 12's kernel in QEMU with gpio-sim chips
+# and an i6300ESB watchdog (Tests/vm/gpio-vm.sh; downloads cached in /var/cache/tanglemeter-gpio-vm),
+# booted three times by Tests/vm/check.sh: with libgpiod 1.6 only, with libgpiod 2.x only, without.
 check-gpio: firmware
-	bash Tests/vm/gpio-vm.sh $(GPIO_VM_CHIPS) --add build/tanglemeter --add build/meter-sim \
-	  --add Tests/vm/tests.sh --run 'sh tests.sh'
+	@bash Tests/vm/check.sh
 
 # The story on simulated hardware (Tests/demo/demo.sh, etc/demo.conf): two meters on a meter-sim bus,
 # the IOTA node stand-in on loopback, the daemon with sim GPIO. Stops everything it started.
