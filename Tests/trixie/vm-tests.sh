@@ -79,9 +79,11 @@ DPID=$(cat $PIDFILE)
 expect "the pidfile names the daemon itself (exec'd by the init script's shell)" "$(cat /proc/$DPID/comm)" tanglemeter
 
 # 2. The kernel's view before any credit: both lines held by the daemon, the relay open.
-GPIO=$(status_of gpio)
-case $GPIO in libgpiod-2.*) pass "status: gpio $GPIO (trixie's libgpiod 2.x, loaded at run time)" ;;
-  *) fail "status names the libgpiod in use" "$GPIO" "libgpiod-2.x" ;; esac
+# The libgpiod in use: trixie's libgpiod3 (its upstream version, written by vm.sh from the
+# sysroot's package list), loaded at run time — the daemon maps libgpiod.so.3 and no .so.2.
+expect "status: gpio names trixie's libgpiod" "$(status_of gpio)" "libgpiod-$(cat /opt/libgpiod-version)"
+expect "the daemon has libgpiod.so.3 mapped, and no libgpiod.so.2" \
+  "$(grep -o 'libgpiod\.so\.[0-9]*' /proc/$DPID/maps | sort -u | paste -sd' ')" "libgpiod.so.3"
 line_view $RELAY
 expect "debugfs: relay line $RELAY's consumer" "$CONSUMER" tanglemeter
 expect "debugfs: relay line $RELAY open before any credit" "$STATE" "out lo"

@@ -47,6 +47,8 @@ cp "$REPO/etc/init.d/tanglemeter" "$R/etc/init.d/"; chmod 755 "$R/etc/init.d/tan
 cp "$HERE/vm.conf" "$R/etc/tanglemeter.conf"
 cp "$HERE/vm-tests.sh" "$R/opt/tests.sh"
 printf '%s\n' "$CMD" > "$R/opt/run.cmd"
+# libgpiod3's upstream version ("libgpiod3 2.2.1-2+deb13u1 arm64" → 2.2.1): what status must name.
+sed -n 's/^libgpiod3 \([^-]*\)-.*/\1/p' "$CACHE/packages.txt" > "$R/opt/libgpiod-version"
 cat > "$R/init" <<'INIT'
 #!/bin/busybox sh
 /bin/busybox mount -t proc proc /proc && /bin/busybox --install -s /usr/bin
