@@ -115,7 +115,7 @@ with_libs() {
 }
 case $LIBGPIOD in
   v1) for f in gpiodetect gpioinfo gpioget gpioset gpiomon gpiofind; do cp /usr/bin/$f "$R/usr/bin/"; with_libs /usr/bin/$f; done
-      VERSION=$(dpkg-query -W -f '${Version}' libgpiod2 | sed 's/-[^-]*$//') ;;
+      VERSION=$(dpkg-query -W -f '${Version}\n' "libgpiod2:$(dpkg --print-architecture)" | sed 's/-[^-]*$//') ;;
   v2) dpkg-deb -x "$V2_DEB" "$R"; rm -rf "$R/usr/share"
       VERSION=$(basename "$V2_DEB" | sed 's/^libgpiod3_\([0-9.]*\).*/\1/') ;;
   none) VERSION=none ;;
