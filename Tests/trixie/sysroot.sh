@@ -5,28 +5,31 @@
 # Tests/trixie/e2e-chroot.sh (the end-to-end suite in a chroot of it).
 #
 # usage: sysroot.sh        prints the cache folder once it holds:
-#   sysroot/      libc6, libcurl4t64, libgpiod3 and everything they depend on (dpkg-deb -x, merged
+#   sysroot/      libc6, libcurl4t64, libgpiod3, gpiod and everything they depend on (dpkg-deb -x, merged
 #                 /usr as on trixie), trixie's static arm64 BusyBox as /usr/bin/busybox, and a copy
 #                 of this machine's /usr/bin/qemu-aarch64-static as /qemu-aarch64-static
 #   vmlinuz       trixie's arm64 kernel (linux-image-arm64's current ABI), kver its name
 #   packages.txt  the packages and versions in sysroot/
 # Cache: $TANGLEMETER_TRIXIE_CACHE (default /var/cache/tanglemeter-trixie): the apt state (apt/),
 # the downloaded .debs (debs/, ~110 MB, most of it the kernel) and the above. Built once and reused
-# when present (sysroot/.complete); delete the folder to refresh it from the archive.
+# when present (sysroot/.complete, which lists the packages asked for); delete the folder to refresh it from the archive.
 # The apt state is a second one of its own (Dir::State, Dir::Cache, sources.list, arm64 only), so
 # the build machine's apt configuration, package lists and dpkg database are left alone; its proxy
 # settings in /etc/apt/apt.conf.d still apply. The mirror is the one this machine's sources use.
 set -euo pipefail
 
 CACHE=${TANGLEMETER_TRIXIE_CACHE:-/var/cache/tanglemeter-trixie}
-RUNTIME="libc6 libcurl4t64 libgpiod3"
+# What the firmware needs, and the gpiod tools Raspberry Pi OS preinstalls (gpioinfo, gpioget in
+# libgpiod 2's syntax). A change here rebuilds the sysroot: .complete records the list.
+RUNTIME="libc6 libcurl4t64 libgpiod3 gpiod"
+ready() { [ "$(cat "$CACHE/sysroot/.complete" 2>/dev/null)" = "$RUNTIME" ] && [ -f "$CACHE/vmlinuz" ]; }
 log() { echo "[trixie] $*" >&2; }
 mkdir -p "$CACHE"
-if [ -f "$CACHE/sysroot/.complete" ] && [ -f "$CACHE/vmlinuz" ]; then echo "$CACHE"; exit 0; fi
+if ready; then echo "$CACHE"; exit 0; fi
 
 # Several stages may want the sysroot at once (make -j, two clones): one builds, the others wait.
 exec 9> "$CACHE/.lock"; flock 9
-if [ -f "$CACHE/sysroot/.complete" ] && [ -f "$CACHE/vmlinuz" ]; then echo "$CACHE"; exit 0; fi
+if ready; then echo "$CACHE"; exit 0; fi
 command -v qemu-aarch64-static >/dev/null || { log "qemu-aarch64-static missing: make deps"; exit 1; }
 
 # --- the second apt state: trixie main, arm64 only --------------------------------------------
@@ -82,7 +85,7 @@ printf 'hosts: files dns\n' > "$R/etc/nsswitch.conf"
 [ -x "$R/usr/bin/busybox" ] || { log "busybox-static did not unpack to /usr/bin/busybox"; exit 1; }
 ln -sfn busybox "$R/usr/bin/sh"
 cp /usr/bin/qemu-aarch64-static "$R/qemu-aarch64-static"
-touch "$R/.complete"
+echo "$RUNTIME" > "$R/.complete"
 
 K=$T/kernel; mkdir -p "$K"
 dpkg-deb -x "$(find "$D" -name "${KPKG}_*_arm64.deb" | sort -V | tail -1)" "$K"

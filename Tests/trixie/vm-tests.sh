@@ -114,7 +114,28 @@ $INITD status > /dev/null; expect "init script status after stop: not running (3
 $INITD start > /tmp/start2.out 2>&1; expect "second start exits 0" $? 0
 wait_state $RELAY "out hi" 1500; line_view $RELAY
 expect "restart: the journal's credit closes relay line $RELAY" "$STATE" "out hi"
+echo "  gpioinfo (libgpiod 2 syntax) while the daemon runs: $(gpioinfo -c gpiochip0 $RELAY)"
+gpioinfo -c gpiochip0 $RELAY | grep -qE 'output consumer="?tanglemeter"?$'
+expect "gpioinfo -c gpiochip0 $RELAY: an output of consumer tanglemeter" $? 0
+
+# 6. kill -9 with the relay closed: the daemon drives nothing before it dies (the trace) and the
+# kernel releases its lines. What the line then does is the GPIO driver's business: this one, like
+# a Raspberry Pi kernel without dtparam=strict_gpiod, keeps a released output at its last level —
+# printed, not asserted, as only the watchdog (DESIGN §3.2) can help there.
+DPID=$(cat $PIDFILE)
+trace_start
+kill -9 $DPID
+now; d=$((NOW + 1000)); while kill -0 $DPID 2>/dev/null; do now; [ $NOW -ge $d ] && break; usleep 50000; done
+expect "kill -9: the trace shows the exit and no relay drive before it" "$(last_drive_then_exit "$DPID")" " then exit"
+line_view $RELAY
+expect "kill -9: the kernel released relay line $RELAY (no consumer)" "$CONSUMER" ""
+echo "  after kill -9: $(gpioinfo -c gpiochip0 $RELAY); its level, read as-is: $(gpioget -a --numeric -c gpiochip0 $RELAY)"
+$INITD status > /dev/null; expect "init script status after kill -9: not running (3), the pidfile stale" $? 3
+$INITD start > /tmp/start3.out 2>&1; expect "start after kill -9 (stale pidfile) exits 0" $? 0
+wait_state $RELAY "out hi" 1500; line_view $RELAY
+expect "after kill -9 and start: relay line $RELAY closed again from the journal" "$STATE" "out hi"
 $INITD stop > /dev/null 2>&1; line_view $RELAY
-expect "second stop releases the relay line" "$CONSUMER" ""
+expect "last stop releases the relay line" "$CONSUMER" ""
+echo "  after stop: $(gpioinfo -c gpiochip0 $RELAY); its level, read as-is: $(gpioget -a --numeric -c gpiochip0 $RELAY)"
 
 finish
