@@ -197,12 +197,13 @@ check-gpio: firmware
 # /var/cache/tanglemeter-trixie (Tests/trixie/sysroot.sh; ~110 MB of downloads, once).
 # check-trixie boots it under qemu-system-aarch64 with BusyBox as init, which starts the aarch64
 # firmware by etc/init.d/tanglemeter on the virt board's PL061 GPIO chip (Tests/trixie/vm.sh).
-# e2e-trixie runs the e2e-aarch64 suite again with the binaries in a chroot of that sysroot.
+# e2e-trixie runs the e2e-aarch64 suite again with the binaries in a chroot of that sysroot
+# (E2E_TRIXIE_ARGS: pytest arguments instead of the whole suite, e.g. "-k relay").
 check-trixie: firmware-aarch64
 	bash Tests/trixie/vm.sh
 
 e2e-trixie: venv firmware-aarch64
-	PY=$(CURDIR)/$(PY) E2E_TIMEOUT=$(E2E_TIMEOUT) bash Tests/trixie/e2e-chroot.sh
+	PY=$(CURDIR)/$(PY) E2E_TIMEOUT=$(E2E_TIMEOUT) bash Tests/trixie/e2e-chroot.sh $(E2E_TRIXIE_ARGS)
 
 # The story on simulated hardware (Tests/demo/demo.sh, etc/demo.conf): two meters on a meter-sim bus,
 # the IOTA node stand-in on loopback, the daemon with sim GPIO. Stops everything it started.

@@ -6,7 +6,8 @@
 # the build machine's /usr/lib/aarch64-linux-gnu, bookworm's arm64 libraries.
 #
 # usage: e2e-chroot.sh [PYTEST ARG...]     (run as root: chroot and bind mounts)
-#   with no arguments the whole of Tests/EndToEnd (less the x86_only tests), else pytest's arguments
+#   runs Tests/EndToEnd (less the x86_only tests) with the arguments added, e.g. -k relay, or the
+#   files and tests given (Tests/EndToEnd/test_x.py::test_y) instead
 #
 # The tests run on the host and start the binaries through $TM_RUNNER = "chroot-exec ROOT
 # /qemu-aarch64-static -L /" (Tests/trixie/chroot-exec.c keeps the working directory). Files the
@@ -56,10 +57,11 @@ LIBC=$(sed -n 's/^libc6 \([^ ]*\) .*/\1/p' "$TRIXIE_CACHE/packages.txt")
 case $LDSO in *"$LIBC"*) ;; *) echo "e2e-chroot.sh: the runner did not reach the trixie sysroot (libc6 $LIBC)" >&2; exit 1 ;; esac
 echo "libraries of build/aarch64/tanglemeter in the chroot:"
 "${RUN[@]}" /lib/ld-linux-aarch64.so.1 --list "$REPO/build/aarch64/tanglemeter" 2>&1 | sed 's/^/  /' || true
+SUITE=Tests/EndToEnd; for a in "$@"; do case $a in Tests/*) SUITE= ;; esac; done
 set +e
 cd "$REPO"
 TM_BIN_DIR=build/aarch64 TM_RUNNER="${RUN[*]}" "$PY" -m pytest -q -p no:cacheprovider \
-  --timeout="${E2E_TIMEOUT:-300}" -m "not x86_only" "${@:-Tests/EndToEnd}"
+  --timeout="${E2E_TIMEOUT:-300}" -m "not x86_only" $SUITE "$@"
 rc=$?
 umount -R -l "$ROOT$REPO" "$ROOT/tmp" "$ROOT/proc" "$ROOT/dev" 2>/dev/null
 exit $rc
