@@ -36,8 +36,10 @@ def need_tools():
 def installed(tmp_path_factory):
     """`make install DESTDIR=…` of the firmware already built: the files as on a Pi."""
     destdir = tmp_path_factory.mktemp("destdir")
+    # Not the variables of a `make e2e` that runs this test (a DESTDIR or ARCH given to it, say).
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     out = subprocess.run(["make", "-s", "--no-print-directory", "install", f"DESTDIR={destdir}"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stdout + out.stderr
     return destdir
 
