@@ -306,6 +306,8 @@ def test_prometheus_sees_what_status_says_and_raises_meter_down(installed, tmp_p
         # The stale-metrics rule's selector matches the file label this node exporter really uses.
         mtimes = prom_values(prom_port, 'node_textfile_mtime_seconds{file=~"(.*/)?tanglemeter\\\\.prom"}')
         assert len(mtimes) == 1, mtimes
+        # The node exporter parsed the whole file (it would say 1 on any line it could not read).
+        assert prom_values(prom_port, "node_textfile_scrape_error") == {"": "0"}
 
         # Meter 2 goes silent: the daemon reports it down and Prometheus raises the alert.
         sim.command("silent 2 on")
