@@ -108,7 +108,7 @@ struct MeterDraft {
     private mutating func apply(_ key: Substring, _ value: Substring) throws(Expected) -> Bool {
         switch key {
         case "model":
-            guard let model = MeterModel(rawValue: String(value)) else { throw Expected("pzem004t") }
+            guard let model = MeterModel(rawValue: String(value)) else { throw Expected("pzem004t, sdm120 or sdm630") }
             config.model = model
         case "modbus.address": config.modbusAddress = try Values.integer(value, 1...247)
         case "relay.line": relayLine = try Values.integer(value, Keys.lineOffsets)

@@ -177,7 +177,7 @@ func expectRefusals(_ cases: [(String, String)], lineNumber: Int, _ messagesOf: 
     #expect(messages(text) == [
         "\(file):1: key 'serial.baud': expected 1200…115200, got '1'",
         "\(file):2: key 'log': expected stderr or syslog, got 'x'",
-        "\(file):6: key 'model': expected pzem004t, got 'y'",
+        "\(file):6: key 'model': expected pzem004t, sdm120 or sdm630, got 'y'",
     ])
     do {
         _ = try Configuration.parse(text: text, path: file)
