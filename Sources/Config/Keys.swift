@@ -1,5 +1,6 @@
 import IotaRPC
 import Ledger
+import Meters
 
 /// Why one `key = value` line was refused.
 enum KeyProblem: Error {

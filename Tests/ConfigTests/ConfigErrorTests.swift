@@ -70,7 +70,7 @@ func expectRefusals(_ cases: [(String, String)], lineNumber: Int, _ messagesOf: 
 
 @Test func everyMeterKeyRefusesMalformedValues() {
     let cases: [(String, String)] = [
-        ("model = pzem017", "pzem004t"),
+        ("model = pzem017", "pzem004t, sdm120 or sdm630"),
         ("modbus.address = 0", "1…247"),
         ("modbus.address = 248", "1…247"),
         ("relay.active_low = 1", "yes or no"),
