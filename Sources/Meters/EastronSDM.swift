@@ -29,26 +29,17 @@ public enum EastronSDM {
         }
     }
 
-    /// The registers of an SDM120 poll (both blocks of `readRequests`) as a `Reading`.
-    static func decodeSDM120(_ blocks: [[UInt16]]) throws(MeterError) -> Reading {
-        try check(blocks, sdm120Blocks)
+    /// The registers of both reads of an SDM120 or SDM630 (`threePhase`) poll as a `Reading`; for
+    /// the SDM630 each line in `phases`, and on top the lines' mean voltage, summed current, and the
+    /// meter's total power and power factor.
+    static func decode(_ blocks: [[UInt16]], threePhase: Bool) throws(MeterError) -> Reading {
+        try check(blocks, threePhase ? sdm630Blocks : sdm120Blocks)
         let (a, b) = (blocks[0], blocks[1])
-        return Reading(voltageDecivolts: try measure16(a, 0x00, .voltage),
-                       currentMilliamps: try measure(a, 0x06, .current),
-                       powerDeciwatts: try measure(a, 0x0C, .power),
-                       energyWattHours: try measure(b, 0x02, .energy),
-                       frequencyDecihertz: try measure16(b, 0x00, .frequency),
-                       powerFactorHundredths: try measure16(a, 0x1E, .powerFactor), alarm: false)
-    }
-
-    /// The registers of an SDM630 poll as a `Reading`: per-line values in `phases`, totals on top.
-    static func decodeSDM630(_ blocks: [[UInt16]]) throws(MeterError) -> Reading {
-        try check(blocks, sdm630Blocks)
-        let (a, b) = (blocks[0], blocks[1])
+        let lines = threePhase ? 3 : 1
         var phases: [PhaseReading] = []
         var voltageSum: UInt32 = 0
         var currentSum: UInt32 = 0
-        for line in 0..<3 {
+        for line in 0..<lines {
             let phase = PhaseReading(voltageDecivolts: try measure16(a, 0x00 + 2 * line, .voltage),
                                      currentMilliamps: try measure(a, 0x06 + 2 * line, .current),
                                      powerDeciwatts: try measure(a, 0x0C + 2 * line, .power))
@@ -58,12 +49,14 @@ public enum EastronSDM {
             currentSum = sum
             phases.append(phase)
         }
-        return Reading(voltageDecivolts: UInt16(voltageSum / 3), currentMilliamps: currentSum,
-                       powerDeciwatts: try measure(b, 0x00, .power),
-                       energyWattHours: try measure(b, 0x14, .energy),
-                       frequencyDecihertz: try measure16(b, 0x12, .frequency),
-                       powerFactorHundredths: try measure16(b, 0x0A, .powerFactor), alarm: false,
-                       phases: phases)
+        // SDM120 second block: 0x46 frequency, 0x48 energy. SDM630: 0x34 total power, 0x3E total
+        // PF, 0x46 frequency, 0x48 energy. The SDM120's PF is in the first block, at 0x1E.
+        return Reading(voltageDecivolts: UInt16(voltageSum / UInt32(lines)), currentMilliamps: currentSum,
+                       powerDeciwatts: threePhase ? try measure(b, 0x00, .power) : phases[0].powerDeciwatts,
+                       energyWattHours: try measure(b, threePhase ? 0x14 : 0x02, .energy),
+                       frequencyDecihertz: try measure16(b, threePhase ? 0x12 : 0x00, .frequency),
+                       powerFactorHundredths: try measure16(threePhase ? b : a, threePhase ? 0x0A : 0x1E, .powerFactor),
+                       alarm: false, phases: threePhase ? phases : [])
     }
 
     /// Limits of one line of either model (SDM230 and SDM630 direct-connected: 100 A; 300 V is

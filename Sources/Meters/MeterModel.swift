@@ -20,10 +20,12 @@ public enum MeterModel: String, Equatable, Sendable, CaseIterable {
         case .pzem004t:
             guard blocks.count == 1 else { throw .unexpectedResponse }
             return try PZEM004T.decode(registers: blocks[0])
-        case .sdm120: return try EastronSDM.decodeSDM120(blocks)
-        case .sdm630: return try EastronSDM.decodeSDM630(blocks)
+        case .sdm120, .sdm630: return try EastronSDM.decode(blocks, threePhase: self == .sdm630)
         }
     }
+
+    /// How many reads one poll makes (`readRequests(slave:).count`).
+    public var readsPerPoll: Int { self == .pzem004t ? 1 : 2 }
 
     /// The registers of one reply, or the meter's refusal as an error.
     public static func registers(of response: ModbusResponse) throws(MeterError) -> [UInt16] {
@@ -52,19 +54,18 @@ public enum MeterModel: String, Equatable, Sendable, CaseIterable {
         if self == .pzem004t { return PZEM004T.plausibility(reading) }
         let lines: UInt32 = self == .sdm630 ? 3 : 1
         let limits = EastronSDM.phaseLimits
-        let totals: [(Quantity, UInt32)] = [(.voltage, limits.voltage), (.current, lines * limits.current),
-                                            (.power, lines * limits.power), (.powerFactor, 100)]
-        for (quantity, limit) in totals where reading.value(quantity) > limit {
-            return .implausible(quantity, value: reading.value(quantity), limit: limit)
+        func check(_ quantity: Quantity, _ value: UInt32, _ limit: UInt32) -> MeterError? {
+            value > limit ? .implausible(quantity, value: value, limit: limit) : nil
         }
         for phase in reading.phases {
-            for (quantity, value, limit) in [(Quantity.voltage, UInt32(phase.voltageDecivolts), limits.voltage),
-                                             (.current, phase.currentMilliamps, limits.current),
-                                             (.power, phase.powerDeciwatts, limits.power)] where value > limit {
-                return .implausible(quantity, value: value, limit: limit)
-            }
+            if let problem = check(.voltage, UInt32(phase.voltageDecivolts), limits.voltage)
+                ?? check(.current, phase.currentMilliamps, limits.current)
+                ?? check(.power, phase.powerDeciwatts, limits.power) { return problem }
         }
-        return nil
+        return check(.voltage, reading.value(.voltage), limits.voltage)
+            ?? check(.current, reading.currentMilliamps, lines * limits.current)
+            ?? check(.power, reading.powerDeciwatts, lines * limits.power)
+            ?? check(.powerFactor, reading.value(.powerFactor), 100)
     }
 
     /// The most one reading's counter can exceed the energy really used since the previous one,

@@ -20,12 +20,8 @@ extension Daemon {
         }
         // A poll of several reads (the Eastron meters) goes on at once: its parts make one reading.
         if let c = circuits.first(where: { !$0.pollBlocks.isEmpty }) {
-            let requests = c.config.model.readRequests(slave: c.slave)
-            if c.pollBlocks.count < requests.count {
-                _ = bus.start(requests[c.pollBlocks.count])
-                return nil
-            }
-            c.pollBlocks = []
+            _ = bus.start(c.config.model.readRequests(slave: c.slave)[c.pollBlocks.count])
+            return nil
         }
         var due: Circuit? = nil
         for c in circuits where c.nextPollMono <= nowMono {
@@ -81,7 +77,7 @@ extension Daemon {
         let reading: Reading
         do {
             c.pollBlocks.append(try MeterModel.registers(of: response))
-            if c.pollBlocks.count < model.readRequests(slave: c.slave).count { return }   // the next part goes out now
+            if c.pollBlocks.count < model.readsPerPoll { return }   // the next part goes out now
             defer { c.pollBlocks = [] }
             reading = try model.decode(blocks: c.pollBlocks)
         } catch {
