@@ -186,7 +186,11 @@ story() {
     relay_file_is flat1 0 || fail "flat1's relay file should read 0"
 
     say "1b. One bus, three models: the SDMs send float32 kWh, read exactly into whole Wh; the SDM630 per line"
+    sim "power 3 6000"
+    wait_for 5 "a reading of shop's 6 kW" eval '[[ $(status_of shop power_w) == 6000.0 ]]'
+    note "6 kW on shop's meter (its relay is open: no credit; the simulated load does not follow it)"
     show meter shop
+    sim "power 3 0"
     [[ $(ask "meter shop" | awk '$1=="shop.model"{print $2}') == sdm630 ]] || fail "shop should be an sdm630"
     [[ $(ask "meter flat2" | awk '$1=="flat2.model"{print $2}') == sdm120 ]] || fail "flat2 should be an sdm120"
     note "credit_left_s stays 'unknown' until an hour of readings gives an average power"
