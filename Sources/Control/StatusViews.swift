@@ -13,10 +13,12 @@ public struct MeterReadingView: Equatable, Sendable {
     /// How long ago it was read.
     public var ageMs: Int64
     /// A three-phase meter's lines L1…L3 (empty for single phase); the fields above are totals.
-    public var phases: [MeterPhaseView] = []
+    public var phases: [MeterPhaseView]
 
     public init(voltageDecivolts: Int64, currentMilliamps: Int64, powerDeciwatts: Int64, energyWh: Int64,
-                frequencyDecihertz: Int64, powerFactorHundredths: Int64, alarm: Bool, ageMs: Int64) {
+                frequencyDecihertz: Int64, powerFactorHundredths: Int64, alarm: Bool, ageMs: Int64,
+                phases: [MeterPhaseView] = []) {
+        self.phases = phases
         self.voltageDecivolts = voltageDecivolts
         self.currentMilliamps = currentMilliamps
         self.powerDeciwatts = powerDeciwatts
@@ -72,12 +74,15 @@ public struct MeterStatusView: Equatable, Sendable {
     public var reading: MeterReadingView?
     public var counters: MeterCountersView
     /// Seconds until the balance reaches zero at the last 24 h's average power; nil: `unknown`.
-    public var creditLeftSeconds: Int64? = nil
+    public var creditLeftSeconds: Int64?
     /// The configured `model` (`meter METER` shows it).
-    public var model: String = "pzem004t"
+    public var model: String
 
     public init(name: String, relayOn: Bool, reason: RelayReason, credited: Nanos, charged: Nanos, billed: WattHours,
-                meterOK: Bool, payments: Int64, reading: MeterReadingView?, counters: MeterCountersView) {
+                meterOK: Bool, payments: Int64, reading: MeterReadingView?, counters: MeterCountersView,
+                creditLeftSeconds: Int64? = nil, model: String = "pzem004t") {
+        self.creditLeftSeconds = creditLeftSeconds
+        self.model = model
         self.name = name
         self.relayOn = relayOn
         self.reason = reason

@@ -136,27 +136,26 @@ extension Daemon {
     func meterView(_ c: Circuit, nowMono: Int64) -> MeterStatusView {
         let counters = bus.counters(for: c.slave)
         let reading = c.reading.map { r in
-            var view = MeterReadingView(voltageDecivolts: Int64(r.voltageDecivolts), currentMilliamps: Int64(r.currentMilliamps),
+            MeterReadingView(voltageDecivolts: Int64(r.voltageDecivolts), currentMilliamps: Int64(r.currentMilliamps),
                              powerDeciwatts: Int64(r.powerDeciwatts), energyWh: Int64(r.energyWattHours),
                              frequencyDecihertz: Int64(r.frequencyDecihertz),
                              powerFactorHundredths: Int64(r.powerFactorHundredths), alarm: r.alarm,
-                             ageMs: nowMono - (c.readingAtMono ?? nowMono))
-            view.phases = r.phases.map {
-                MeterPhaseView(voltageDecivolts: Int64($0.voltageDecivolts), currentMilliamps: Int64($0.currentMilliamps),
-                               powerDeciwatts: Int64($0.powerDeciwatts))
-            }
-            return view
+                             ageMs: nowMono - (c.readingAtMono ?? nowMono),
+                             phases: r.phases.map {
+                                 MeterPhaseView(voltageDecivolts: Int64($0.voltageDecivolts),
+                                                currentMilliamps: Int64($0.currentMilliamps),
+                                                powerDeciwatts: Int64($0.powerDeciwatts))
+                             })
         }
-        var view = MeterStatusView(name: c.name, relayOn: c.relayOn, reason: c.decision.reason,
+        return MeterStatusView(name: c.name, relayOn: c.relayOn, reason: c.decision.reason,
                                credited: c.account.credited, charged: c.account.charged, billed: c.account.billed,
                                meterOK: c.meterAnswering, payments: c.account.paymentCount, reading: reading,
                                counters: MeterCountersView(reads: Int64(counters.replies),
                                                            timeouts: Int64(counters.timeouts),
                                                            crcErrors: Int64(counters.crcErrors),
-                                                           exceptions: Int64(counters.exceptions)))
-        view.creditLeftSeconds = c.account.creditLeftSeconds(nowMs: Clock.wallMs())
-        view.model = c.config.model.rawValue
-        return view
+                                                           exceptions: Int64(counters.exceptions)),
+                               creditLeftSeconds: c.account.creditLeftSeconds(nowMs: Clock.wallMs()),
+                               model: c.config.model.rawValue)
     }
 
     /// One `watch` line to every client watching this meter (or all meters).
