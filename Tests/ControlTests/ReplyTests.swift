@@ -17,7 +17,8 @@ let mainView: MeterStatusView = {
 let idleView = MeterStatusView(name: "flat-2", relayOn: false, reason: .starting, credited: .zero, charged: Nanos(7),
                                billed: WattHours(0), meterOK: false, payments: 0, reading: nil, counters: MeterCountersView())
 
-let daemonView = DaemonStatusView(meters: [mainView, idleView], node: .off, journal: .ok, uptimeSeconds: 3600)
+let daemonView = DaemonStatusView(meters: [mainView, idleView], node: .off, journal: .ok, uptimeSeconds: 3600,
+                                  gpio: "libgpiod-2.2.1", watchdog: true)
 
 /// The data lines of a finished reply, checked for the protocol's framing on the way.
 func dataLines(_ reply: Reply) -> [String] {
@@ -62,6 +63,8 @@ func dataLines(_ reply: Reply) -> [String] {
     flat-2.payments 0
     flat-2.credit_left_s unknown
     node off
+    gpio libgpiod-2.2.1
+    watchdog on
     journal ok
     uptime_s 3600
     OK
@@ -81,7 +84,7 @@ func dataLines(_ reply: Reply) -> [String] {
         reply.status(DaemonStatusView(meters: [view], node: .fault, journal: .damaged, uptimeSeconds: 1), meter: "main")
         reply.ok()
         let lines = dataLines(reply)
-        #expect(lines.map { String($0.split(separator: " ")[0]) } == keys.map { "main." + $0 } + ["node", "journal", "uptime_s"])
+        #expect(lines.map { String($0.split(separator: " ")[0]) } == keys.map { "main." + $0 } + ["node", "gpio", "watchdog", "journal", "uptime_s"])
         var values: [String: String] = [:]
         for line in lines {
             let parts = line.split(separator: " ", maxSplits: 1)
@@ -97,7 +100,7 @@ func dataLines(_ reply: Reply) -> [String] {
     reply.status(daemonView, meter: "flat-2")
     reply.ok()
     let lines = dataLines(reply)
-    #expect(lines.count == 16)
+    #expect(lines.count == 18)
     #expect(lines.allSatisfy { !$0.hasPrefix("main.") })
 }
 
