@@ -55,7 +55,7 @@ let package = Package(
         module("Ledger"),
         module("Journal", ["Ledger", "CSystem"]),
         module("IotaRPC", ["Ledger"]),
-        module("Config", ["Ledger", "IotaRPC"]),
+        module("Config", ["Ledger", "IotaRPC", "Meters"]),
         module("Control", ["Ledger"], inlining: true),
 
         // The imperative shell.
@@ -69,7 +69,7 @@ let package = Package(
         // Unit tests (normal mode only), with one seeded generator they share.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ModbusRTUTests", dependencies: ["TestSupport", "ModbusRTU"]),
-        .testTarget(name: "MetersTests", dependencies: ["Meters", "ModbusRTU"]),
+        .testTarget(name: "MetersTests", dependencies: ["TestSupport", "Meters", "ModbusRTU"]),
         .testTarget(name: "LedgerTests", dependencies: ["TestSupport", "Ledger"]),
         .testTarget(name: "JournalTests", dependencies: ["TestSupport", "Journal", "Ledger"]),
         .testTarget(name: "IotaRPCTests", dependencies: ["IotaRPC", "Ledger"]),

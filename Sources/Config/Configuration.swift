@@ -1,5 +1,6 @@
 import IotaRPC
 import Ledger
+import Meters
 
 /// The resolved configuration of DESIGN §3.2: every key with its value, defaults applied.
 /// Built only by `Configuration.parse(text:path:)`, so every value in it has been validated.
@@ -127,10 +128,8 @@ public enum LogTarget: String, Equatable, Sendable {
     case stderr, syslog
 }
 
-/// `model`: supported meter models.
-public enum MeterModel: String, Equatable, Sendable {
-    case pzem004t
-}
+/// `model`: the supported meter models, as the Meters module defines them.
+public typealias MeterModel = Meters.MeterModel
 
 /// A GPIO output line (relay or LED).
 public struct GPIOLine: Equatable, Sendable {

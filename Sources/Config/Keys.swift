@@ -1,5 +1,6 @@
 import IotaRPC
 import Ledger
+import Meters
 
 /// Why one `key = value` line was refused.
 enum KeyProblem: Error {
@@ -110,7 +111,7 @@ struct MeterDraft {
     private mutating func apply(_ key: Substring, _ value: Substring) throws(Expected) -> Bool {
         switch key {
         case "model":
-            guard let model = MeterModel(rawValue: String(value)) else { throw Expected("pzem004t") }
+            guard let model = MeterModel(rawValue: String(value)) else { throw Expected("pzem004t, sdm120 or sdm630") }
             config.model = model
         case "modbus.address": config.modbusAddress = try Values.integer(value, 1...247)
         case "relay.line": relayLine = try Values.integer(value, Keys.lineOffsets)

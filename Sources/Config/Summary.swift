@@ -1,5 +1,6 @@
 import IotaRPC
 import Ledger
+import Meters
 
 extension Configuration {
     /// The resolved configuration for `--check`: every key of DESIGN §3.2 with its value, defaults

@@ -15,6 +15,9 @@ extension Reply {
         family.counter("charged_nanos_total", "Money charged for energy, in nanos.", meters) { "\($0.charged.value)" }
         family.counter("billed_wh_total", "Energy billed, in Wh.", meters) { "\($0.billed.value)" }
         family.counter("payments_total", "Payments credited.", meters) { "\($0.payments)" }
+        family.gauge("credit_left_seconds", "Time until the balance reaches zero at the last 24 h's average power "
+                     + "(absent while unknown: under an hour of history, or no load).",
+                     meters.filter { $0.creditLeftSeconds != nil }) { "\($0.creditLeftSeconds ?? 0)" }
         family.gauge("meter_up", "1 when the meter answers.", meters) { $0.meterOK ? "1" : "0" }
         let read = meters.filter { $0.reading != nil }
         family.gauge("meter_energy_wh", "The meter's own energy counter, in Wh.", read) { "\($0.reading?.energyWh ?? 0)" }

@@ -12,7 +12,7 @@ extension Reply {
         data("version", version)
     }
 
-    /// Per meter (all, or only `meter`): the twelve `M.*` lines; then `node`, `gpio`, `watchdog`,
+    /// Per meter (all, or only `meter`): the `M.*` lines; then `node`, `gpio`, `watchdog`,
     /// `journal`, `uptime_s`.
     /// A meter that has not answered yet shows zeros for its reading, and `M.meter fault`.
     public mutating func status(_ view: DaemonStatusView, meter: String? = nil) {
@@ -31,6 +31,7 @@ extension Reply {
             data(p + "current_a", fixed(reading?.currentMilliamps ?? 0, decimals: 3))
             data(p + "meter", m.meterOK ? "ok" : "fault")
             data(p + "payments", "\(m.payments)")
+            data(p + "credit_left_s", m.creditLeftSeconds.map { "\($0)" } ?? "unknown")
         }
         data("node", view.node.rawValue)
         data("gpio", view.gpio)
@@ -44,6 +45,7 @@ extension Reply {
     public mutating func meterDetail(_ m: MeterStatusView) {
         let p = m.name + "."
         data(p + "meter", m.meterOK ? "ok" : "fault")
+        data(p + "model", m.model)
         if let r = m.reading {
             data(p + "voltage_v", fixed(r.voltageDecivolts, decimals: 1))
             data(p + "current_a", fixed(r.currentMilliamps, decimals: 3))
@@ -52,6 +54,12 @@ extension Reply {
             data(p + "frequency_hz", fixed(r.frequencyDecihertz, decimals: 1))
             data(p + "power_factor", fixed(r.powerFactorHundredths, decimals: 2))
             data(p + "alarm", r.alarm ? "on" : "off")
+            for (index, phase) in r.phases.enumerated() {
+                let line = p + "l\(index + 1)."
+                data(line + "voltage_v", fixed(phase.voltageDecivolts, decimals: 1))
+                data(line + "current_a", fixed(phase.currentMilliamps, decimals: 3))
+                data(line + "power_w", fixed(phase.powerDeciwatts, decimals: 1))
+            }
             data(p + "reading_age_ms", "\(r.ageMs)")
         }
         data(p + "reads", "\(m.counters.reads)")

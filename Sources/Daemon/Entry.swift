@@ -10,6 +10,7 @@ let defaultConfigPath = "/etc/tanglemeter.conf"
 let usageText = """
 usage: tanglemeter [-c FILE]            run in the foreground (default /etc/tanglemeter.conf)
        tanglemeter -c FILE --check      validate FILE, print a summary, exit 0 or 1
+       tanglemeter -c FILE --scan       find the meters on FILE's bus: ADDRESS MODEL ENERGY_WH per meter
        tanglemeter -c FILE query CMD…   send one request to the running daemon, print its data lines
        tanglemeter --version | --help
 exit status: 0 clean stop, 1 bad arguments or configuration, 2 fatal runtime error
@@ -19,6 +20,7 @@ exit status: 0 clean stop, 1 bad arguments or configuration, 2 fatal runtime err
 enum Invocation: Equatable {
     case run(config: String)
     case check(config: String)
+    case scan(config: String)
     case query(config: String, words: [String])
     case version
     case help
@@ -29,6 +31,7 @@ func parseArguments(_ args: [String]) -> (Invocation?, String?) {
     var config = defaultConfigPath
     var i = 0
     var check = false
+    var scan = false
     while i < args.count {
         switch args[i] {
         case "--version": return (.version, nil)
@@ -40,15 +43,20 @@ func parseArguments(_ args: [String]) -> (Invocation?, String?) {
         case "--check":
             check = true
             i += 1
+        case "--scan":
+            scan = true
+            i += 1
         case "query":
             let words = Array(args[(i + 1)...])
             guard !words.isEmpty else { return (nil, "query needs a command, e.g. `query status`") }
-            guard !check else { return (nil, "--check and query do not go together") }
+            guard !check && !scan else { return (nil, "\(check ? "--check" : "--scan") and query do not go together") }
             return (.query(config: config, words: words), nil)
         default:
             return (nil, "unknown argument '\(args[i])'")
         }
     }
+    if check && scan { return (nil, "--check and --scan do not go together") }
+    if scan { return (.scan(config: config), nil) }
     return (check ? .check(config: config) : .run(config: config), nil)
 }
 
@@ -72,6 +80,9 @@ public func runMain(_ argv: [String]) -> Int32 {
         writeStdout(config.summary.map { $0 + "\n" }.joined())
         writeStdout("\(path): OK\n")
         return 0
+    case .scan(let path):
+        guard let config = loadConfiguration(path) else { return 1 }
+        return runScan(config)
     case .query(let path, let words):
         guard let config = loadConfiguration(path) else { return 1 }
         return runQuery(words: words, socketPath: config.socket.path)

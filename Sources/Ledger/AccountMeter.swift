@@ -20,13 +20,16 @@ extension Account {
     public static let jumpSlack = WattHours(1)
 
     /// Takes a successful meter reading: cumulative `counter`, instantaneous `power`, read at `atMs`
-    /// (Unix ms, from the same clock as every other `atMs`).
+    /// (Unix ms, from the same clock as every other `atMs`). `resolution` is how much more than
+    /// was used one reading can show (1 Wh for a whole-Wh register; a float32 kWh counter's step at
+    /// large values is coarser): the jump limit allows it.
     ///
     /// A normal advance is billed in memory. After a restart the reference is the last journaled
     /// counter, so the first reading bills exactly the energy used since the last checkpoint,
     /// including while the daemon was down: nothing lost (the meter kept counting), nothing doubled
     /// (what was billed in memory but not journaled was never persisted).
-    public mutating func observe(counter: WattHours, power: Deciwatts, atMs: Int64) -> ObserveOutcome {
+    public mutating func observe(counter: WattHours, power: Deciwatts, atMs: Int64,
+                                 resolution: WattHours = Account.jumpSlack) -> ObserveOutcome {
         lastReadMs = atMs
         self.power = power
         trackOverload(power: power, atMs: atMs)
@@ -41,7 +44,8 @@ extension Account {
         }
         let delta = WattHours(counter.value - reference.value)   // both non-negative: cannot overflow
         if let since = latest?.atMs ?? state.counterAtMs,
-           delta > Account.jumpLimit(elapsedMs: samplingWindowMs(from: since, to: atMs), maxPower: policy.physicalMaxPower) {
+           delta > Account.jumpLimit(elapsedMs: samplingWindowMs(from: since, to: atMs), maxPower: policy.physicalMaxPower,
+                                     slack: resolution) {
             return .journal(.counterJumpRejected(from: reference, to: counter, atMs: atMs))
         }
         var next = self
@@ -67,10 +71,10 @@ extension Account {
 
     /// The most energy the circuit can draw in `elapsedMs` at `maxPower`, plus the slack; a clock
     /// that went backwards counts as no time at all.
-    public static func jumpLimit(elapsedMs: Int64, maxPower: Deciwatts) -> WattHours {
+    public static func jumpLimit(elapsedMs: Int64, maxPower: Deciwatts, slack: WattHours = jumpSlack) -> WattHours {
         // ms × dW / (3 600 000 ms/h × 10 dW/W) = Wh
         let energy = Int128(max(elapsedMs, 0)) * Int128(max(maxPower.value, 0)) / 36_000_000
-        let limit = energy + Int128(jumpSlack.value)
+        let limit = energy + Int128(max(slack.value, 0))
         return WattHours(limit > Int128(Int64.max) ? Int64.max : Int64(limit))
     }
 

@@ -86,7 +86,7 @@ let watchdogSeconds = "whole seconds from 1s to 255s (a Raspberry Pi's watchdog 
 
 @Test func everyMeterKeyRefusesMalformedValues() {
     let cases: [(String, String)] = [
-        ("model = pzem017", "pzem004t"),
+        ("model = pzem017", "pzem004t, sdm120 or sdm630"),
         ("modbus.address = 0", "1…247"),
         ("modbus.address = 248", "1…247"),
         ("relay.active_low = 1", "yes or no"),
@@ -193,7 +193,7 @@ let watchdogSeconds = "whole seconds from 1s to 255s (a Raspberry Pi's watchdog 
     #expect(messages(text) == [
         "\(file):1: key 'serial.baud': expected 1200…115200, got '1'",
         "\(file):2: key 'log': expected stderr or syslog, got 'x'",
-        "\(file):6: key 'model': expected pzem004t, got 'y'",
+        "\(file):6: key 'model': expected pzem004t, sdm120 or sdm630, got 'y'",
     ])
     do {
         _ = try Configuration.parse(text: text, path: file)

@@ -30,6 +30,8 @@ final class Circuit {
     /// An admin asked for `reset-energy`: sent at this meter's next turn on the bus. The clients
     /// that asked wait for the meter's answer.
     var resetEnergyPending = false
+    /// The registers of the reads of the poll in progress (a model may need several per reading).
+    var pollBlocks: [[UInt16]] = []
     var resetRequesters: [ControlClientID] = []
 
     init(config: MeterConfig, account: Account, nowMono: Int64) {

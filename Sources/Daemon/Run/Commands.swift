@@ -103,6 +103,11 @@ extension Daemon {
             decideAndDrive(c, nowMono: nowMono)
         case .resetEnergy(let name):
             guard let c = circuit(named: name) else { break }
+            guard c.config.model.canResetEnergy else {
+                reply.error(.malformed("\(c.name): model \(c.config.model.rawValue) cannot reset its energy counter over Modbus "
+                                        + "(only at the meter, with its password); billing follows the counter as it is"))
+                return ControlReply(reply.text)
+            }
             guard !journalDamaged else {
                 reply.error(.conflict("the journal is damaged"))
                 return ControlReply(reply.text)
@@ -136,7 +141,12 @@ extension Daemon {
                              powerDeciwatts: Int64(r.powerDeciwatts), energyWh: Int64(r.energyWattHours),
                              frequencyDecihertz: Int64(r.frequencyDecihertz),
                              powerFactorHundredths: Int64(r.powerFactorHundredths), alarm: r.alarm,
-                             ageMs: nowMono - (c.readingAtMono ?? nowMono))
+                             ageMs: nowMono - (c.readingAtMono ?? nowMono),
+                             phases: r.phases.map {
+                                 MeterPhaseView(voltageDecivolts: Int64($0.voltageDecivolts),
+                                                currentMilliamps: Int64($0.currentMilliamps),
+                                                powerDeciwatts: Int64($0.powerDeciwatts))
+                             })
         }
         return MeterStatusView(name: c.name, relayOn: c.relayOn, reason: c.decision.reason,
                                credited: c.account.credited, charged: c.account.charged, billed: c.account.billed,
@@ -144,7 +154,9 @@ extension Daemon {
                                counters: MeterCountersView(reads: Int64(counters.replies),
                                                            timeouts: Int64(counters.timeouts),
                                                            crcErrors: Int64(counters.crcErrors),
-                                                           exceptions: Int64(counters.exceptions)))
+                                                           exceptions: Int64(counters.exceptions)),
+                               creditLeftSeconds: c.account.creditLeftSeconds(nowMs: Clock.wallMs()),
+                               model: c.config.model.rawValue)
     }
 
     /// One `watch` line to every client watching this meter (or all meters).

@@ -153,6 +153,7 @@ final class Daemon {
         policy.emergencyCredit = meter.emergencyCredit ?? .zero
         policy.meterFaultTimeoutMs = config.meterFaultTimeout.value
         policy.readingLatencyMs = config.serial.timeout.value
+        policy.physicalMaxPower = Ledger.Deciwatts(Int64(meter.model.maxPowerDeciwatts))
         return policy
     }
 

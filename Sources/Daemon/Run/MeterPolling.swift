@@ -18,6 +18,11 @@ extension Daemon {
             _ = bus.start(PZEM004T.resetEnergyRequest(slave: c.slave))
             return nil
         }
+        // A poll of several reads (the Eastron meters) goes on at once: its parts make one reading.
+        if let c = circuits.first(where: { !$0.pollBlocks.isEmpty }) {
+            _ = bus.start(c.config.model.readRequests(slave: c.slave)[c.pollBlocks.count])
+            return nil
+        }
         var due: Circuit? = nil
         for c in circuits where c.nextPollMono <= nowMono {
             if due == nil || c.nextPollMono < due!.nextPollMono { due = c }
@@ -26,7 +31,7 @@ extension Daemon {
         // Keep the cadence (no drift), but never try to catch up a backlog of missed polls.
         c.nextPollMono += config.pollInterval.value
         if c.nextPollMono <= nowMono { c.nextPollMono = nowMono + config.pollInterval.value }
-        _ = bus.start(PZEM004T.readRequest(slave: c.slave))
+        _ = bus.start(c.config.model.readRequests(slave: c.slave)[0])
         return nil
     }
 
@@ -51,6 +56,7 @@ extension Daemon {
     }
 
     private func failed(_ c: Circuit, _ request: ModbusRequest, why: String) {
+        c.pollBlocks = []   // a reading needs every part of one poll: start over at the next
         if case .resetEnergy = request {
             answerResetRequesters(c, ControlError.unavailable("\(c.name): the meter did not confirm the reset: \(why)"))
         }
@@ -67,12 +73,19 @@ extension Daemon {
     }
 
     private func handleReading(_ c: Circuit, response: ModbusResponse, nowMono: Int64) {
+        let model = c.config.model
         let reading: Reading
-        do { reading = try PZEM004T.decode(response: response) } catch {
+        do {
+            c.pollBlocks.append(try MeterModel.registers(of: response))
+            if c.pollBlocks.count < model.readsPerPoll { return }   // the next part goes out now
+            defer { c.pollBlocks = [] }
+            reading = try model.decode(blocks: c.pollBlocks)
+        } catch {
+            c.pollBlocks = []
             meterFailed(c, why: error.message)
             return
         }
-        if let implausible = PZEM004T.plausibility(reading) {
+        if let implausible = model.plausibility(reading) {
             meterFailed(c, why: implausible.message)
             return
         }
@@ -83,7 +96,8 @@ extension Daemon {
         let nowWall = Clock.wallMs()
         var account = c.account
         let outcome = account.observe(counter: WattHours(Int64(reading.energyWattHours)),
-                                      power: Deciwatts(Int64(reading.powerDeciwatts)), atMs: nowWall)
+                                      power: Deciwatts(Int64(reading.powerDeciwatts)), atMs: nowWall,
+                                      resolution: WattHours(Int64(model.counterResolutionWattHours(near: reading.energyWattHours))))
         switch outcome {
         case .billed:
             c.account = account

@@ -19,9 +19,12 @@ extension Daemon {
         }
         if let torn = recovery.tornTail { log.warning(torn.message) }
         var states: [String: AccountState] = [:]
+        // Billing over time, for credit_left_s: the snapshot's total, then each checkpoint.
+        var usage: [String: UsageHistory] = [:]
         var order: [String] = []
         for meter in recovery.snapshot?.meters ?? [] {
             states[meter.name] = meter.state
+            if let atMs = recovery.snapshot?.atMs { usage[meter.name, default: UsageHistory()].record(atMs: atMs, billed: meter.state.billed) }
             order.append(meter.name)
         }
         var accounts: [String: Account] = [:]
@@ -38,6 +41,9 @@ extension Daemon {
                     order.append(entry.meter)
                 }
                 try states[entry.meter]?.apply(entry.event)
+                if case .counterCheckpoint(_, let atMs) = entry.event, let billed = states[entry.meter]?.billed {
+                    usage[entry.meter, default: UsageHistory()].record(atMs: atMs, billed: billed)
+                }
             }
             for meter in config.meters where states[meter.name] == nil {
                 states[meter.name] = fresh(meter.name)
@@ -47,7 +53,9 @@ extension Daemon {
                 guard let state = states[name] else { continue }
                 let meterConfig = config.meters.first { $0.name == name }
                 let policy = meterConfig.map { Daemon.policy(for: $0, config: config) } ?? AccountPolicy(tariff: state.tariff)
-                accounts[name] = try Account(state: state, policy: policy, startedAtMs: nowWall)
+                var account = try Account(state: state, policy: policy, startedAtMs: nowWall)
+                account.usage = usage[name] ?? UsageHistory()
+                accounts[name] = account
             }
         } catch {
             // An event that cannot apply is damage too: the journal does not describe a valid state.
