@@ -41,7 +41,7 @@ CHECK_STAGES ?= builds test fuzz e2e e2e-aarch64 check-gpio
 
 APT_PACKAGES := libgpiod-dev libcurl4-openssl-dev socat pkg-config gpiod mbpoll file busybox-static \
                 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static binutils-aarch64-linux-gnu \
-                python3-venv util-linux openssl ca-certificates
+                python3-venv util-linux openssl ca-certificates libfaketime
 APT_ARM64    := libcurl4-openssl-dev:arm64 libgpiod-dev:arm64
 
 .PHONY: help deps venv build build-tests builds test firmware firmware-aarch64 e2e e2e-aarch64 fuzz check \

@@ -126,5 +126,5 @@ public struct Account: Sendable {
 /// A meter counter value and when it was read.
 struct CounterReading: Equatable, Sendable {
     var counter: WattHours
-    var atMs: Int64
+    var time: ReadingTime
 }

@@ -27,10 +27,13 @@ final class Circuit {
     var ledLit = false
     /// Next LED blink edge (monotonic ms), while the pattern blinks.
     var nextLedEdgeMono: Int64?
-    /// An admin asked for `reset-energy`: sent at this meter's next turn on the bus. The clients
-    /// that asked wait for the meter's answer.
-    var resetEnergyPending = false
+    /// An admin asked for `reset-energy`: at this meter's next turn on the bus the counter is read
+    /// and billed (`.read`), then the reset is sent (`.reset`), so what the meter counted since the
+    /// last poll is not lost. The clients that asked wait for the meter's answer.
+    var resetEnergyStep: ResetEnergyStep?
     var resetRequesters: [ControlClientID] = []
+
+    enum ResetEnergyStep { case read, reset }
 
     init(config: MeterConfig, account: Account, nowMono: Int64) {
         self.name = config.name
