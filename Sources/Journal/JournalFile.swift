@@ -76,25 +76,17 @@ public final class JournalFile {
         }
     }
 
-    /// Writes the bytes a torn tail cut off to `PATH.torn-OFFSET` (`-2`, `-3` … if taken), durably;
-    /// returns the name.
+    /// Writes the bytes a torn tail cut off to `PATH.torn-OFFSET` (`-2`, `-3` … if taken), durably
+    /// (as a new journal is: tmp, fsync, rename, fsync of the directory); returns the name.
     private static func saveTornTail(_ bytes: ArraySlice<UInt8>, of path: String, at offset: Int) throws(JournalError) -> String {
-        var name = path + ".torn-\(offset)"
+        let base = path + ".torn-\(offset)"
+        var name = base
         var n = 1
         while try FileOps.exists(name) {
             n += 1
-            name = path + ".torn-\(offset)-\(n)"
+            name = base + "-\(n)"
         }
-        let fd = try FileOps.open(name, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
-        do {
-            try FileOps.writeAll(fd, Array(bytes), at: 0, name)
-            try FileOps.sync(fd, name)
-        } catch {
-            FileOps.close(fd)
-            throw error
-        }
-        FileOps.close(fd)
-        try FileOps.syncDirectory(FileOps.parentDirectory(of: path))
+        try replaceAtomically(name, with: Array(bytes))
         return name
     }
 
@@ -178,14 +170,12 @@ public final class JournalFile {
     private func displacement() -> String? {
         var open = stat()
         guard fstat(fd, &open) == 0 else { return nil }   // cannot tell; the write itself will fail
-        if open.st_nlink == 0 { return "the journal file was deleted while open" }
+        if open.st_nlink == 0 { return "the file was deleted while open" }
         var named = stat()
         if stat(path, &named) != 0 {
-            return tm_errno() == ENOENT ? "the journal file is gone from \(path) (deleted or renamed while open)" : nil
+            return tm_errno() == ENOENT ? "the file is gone from its path (deleted or renamed while open)" : nil
         }
-        if named.st_dev != open.st_dev || named.st_ino != open.st_ino {
-            return "\(path) was replaced by another file while open"
-        }
+        if named.st_dev != open.st_dev || named.st_ino != open.st_ino { return "the path names another file (replaced while open)" }
         return nil
     }
 }
