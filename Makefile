@@ -41,8 +41,12 @@ CHECK_STAGES ?= builds test fuzz e2e e2e-aarch64 check-gpio
 
 APT_PACKAGES := libgpiod-dev libcurl4-openssl-dev socat pkg-config gpiod mbpoll file busybox-static \
                 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static binutils-aarch64-linux-gnu \
-                python3-venv util-linux openssl ca-certificates libfaketime
+                python3-venv util-linux openssl ca-certificates prometheus prometheus-node-exporter libfaketime
 APT_ARM64    := libcurl4-openssl-dev:arm64 libgpiod-dev:arm64
+# Debian starts and enables these packages' services on install (on 9090 and 9100); the tests run
+# their own on free loopback ports. So when `make deps` installed one, it stops and disables what
+# the package started; a machine where they were installed before is left as it was.
+APT_NO_SERVICE := prometheus prometheus-node-exporter
 
 .PHONY: help deps venv build build-tests builds test firmware firmware-aarch64 e2e e2e-aarch64 fuzz check \
         check-gpio demo demo-shell bench soak abuse install clean
@@ -69,6 +73,9 @@ deps:
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  for s in $(APT_NO_SERVICE); do case " $$missing " in *" $$s "*) \
+	    if [ -d /run/systemd/system ]; then systemctl disable --now -q $$s; \
+	    else invoke-rc.d $$s stop; update-rc.d $$s disable; fi >/dev/null 2>&1 || true;; esac; done; \
 	fi; \
 	missing=""; for p in $(APT_ARM64); do $(have_pkg) || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -193,7 +200,9 @@ bench: deps venv
 	@$(PY) Tests/bench/bench.py
 
 # make install [DESTDIR=…] [ARCH=aarch64]: the binary, the init script, the systemd unit, and the
-# sample configuration unless one is already there (an operator's config is never overwritten).
+# sample configuration unless one is already there (an operator's config is never overwritten);
+# for Prometheus (README, "Many sockets") the textfile writer with its systemd service and timer
+# (not enabled), and in /usr/share/tanglemeter the rules with their unit tests and a cron.d example.
 ARCH    ?= $(shell uname -m)
 BINDIR   = $(if $(filter aarch64 arm64,$(ARCH)),build/aarch64,build)
 install:
@@ -201,6 +210,12 @@ install:
 	install -D -m 0755 $(BINDIR)/tanglemeter $(DESTDIR)/usr/sbin/tanglemeter
 	install -D -m 0755 etc/init.d/tanglemeter $(DESTDIR)/etc/init.d/tanglemeter
 	install -D -m 0644 etc/systemd/tanglemeter.service $(DESTDIR)/lib/systemd/system/tanglemeter.service
+	install -D -m 0755 etc/tanglemeter-textfile $(DESTDIR)/usr/sbin/tanglemeter-textfile
+	install -D -m 0644 -t $(DESTDIR)/lib/systemd/system etc/systemd/tanglemeter-textfile.service \
+	  etc/systemd/tanglemeter-textfile.timer
+	install -D -m 0644 -t $(DESTDIR)/usr/share/tanglemeter/prometheus etc/prometheus/tanglemeter.rules.yml \
+	  etc/prometheus/tanglemeter.rules.test.yml
+	install -D -m 0644 etc/cron.d/tanglemeter-textfile $(DESTDIR)/usr/share/tanglemeter/cron.d/tanglemeter-textfile
 	@if [ -e $(DESTDIR)/etc/tanglemeter.conf ]; then \
 	  echo "keeping existing $(DESTDIR)/etc/tanglemeter.conf"; \
 	else install -D -m 0640 etc/tanglemeter.conf $(DESTDIR)/etc/tanglemeter.conf; fi
