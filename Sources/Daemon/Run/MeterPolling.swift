@@ -58,8 +58,6 @@ extension Daemon {
     private func failed(_ c: Circuit, _ request: ModbusRequest, why: String) {
         if case .resetEnergy = request {
             answerResetRequesters(c, ControlError.unavailable("\(c.name): the meter did not confirm the reset: \(why)"))
-        } else if c.resetEnergyStep == .read {
-            resetReadFailed(c, why: why)
         }
         meterFailed(c, why: why)
     }
@@ -83,12 +81,10 @@ extension Daemon {
     private func handleReading(_ c: Circuit, response: ModbusResponse, nowMono: Int64) {
         let reading: Reading
         do { reading = try PZEM004T.decode(response: response) } catch {
-            if c.resetEnergyStep == .read { resetReadFailed(c, why: error.message) }
             meterFailed(c, why: error.message)
             return
         }
         if let implausible = PZEM004T.plausibility(reading) {
-            if c.resetEnergyStep == .read { resetReadFailed(c, why: implausible.message) }
             meterFailed(c, why: implausible.message)
             return
         }
@@ -134,7 +130,9 @@ extension Daemon {
         }
     }
 
+    /// A reading failed; one that a `reset-energy` waits for fails the reset too.
     private func meterFailed(_ c: Circuit, why: String) {
+        if c.resetEnergyStep == .read { resetReadFailed(c, why: why) }
         if c.meterAnswering { log.warning("\(c.name): meter does not answer: \(why)") }
         c.meterAnswering = false
     }
