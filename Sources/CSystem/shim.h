@@ -33,6 +33,7 @@
 #include <sys/types.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <linux/watchdog.h>
 
 static inline int tm_errno(void) { return errno; }
 static inline void tm_set_errno(int value) { errno = value; }
@@ -48,6 +49,8 @@ static inline int tm_ioctl_exclusive(int fd) { return ioctl(fd, TIOCEXCL); }
 // Reads back the TIOCEXCL flag (Linux >= 3.8): tests prove the port holds its line exclusively.
 static inline int tm_ioctl_get_exclusive(int fd, int *exclusive) { return ioctl(fd, TIOCGEXCL, exclusive); }
 static inline int tm_ioctl_bytes_readable(int fd, int *count) { return ioctl(fd, FIONREAD, count); }
+// A hardware watchdog's timeout in seconds; the driver may round it and writes back what it set.
+static inline int tm_watchdog_set_timeout(int fd, int *seconds) { return ioctl(fd, WDIOC_SETTIMEOUT, seconds); }
 
 // Function-like macros from <sys/stat.h>.
 static inline int tm_is_socket(mode_t mode) { return S_ISSOCK(mode); }

@@ -34,6 +34,8 @@ extension Reply {
         }
         family.begin("journal_damaged", "gauge", "1 when the journal is damaged and relays are held open.")
         family.sample(labels: [], view.journal == .damaged ? "1" : "0")
+        family.begin("watchdog_armed", "gauge", "1 while a hardware watchdog (watchdog.device) is petted.")
+        family.sample(labels: [], view.watchdog ? "1" : "0")
         family.begin("uptime_seconds", "gauge", "Seconds since the daemon started.")
         family.sample(labels: [], "\(view.uptimeSeconds)")
         self = family.reply
