@@ -42,7 +42,7 @@ CHECK_STAGES ?= builds test fuzz e2e e2e-aarch64 check-gpio check-trixie e2e-tri
 APT_PACKAGES := libgpiod-dev libcurl4-openssl-dev socat pkg-config gpiod mbpoll file busybox-static \
                 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static binutils-aarch64-linux-gnu \
                 python3-venv util-linux openssl ca-certificates prometheus prometheus-node-exporter \
-                qemu-system-arm cpio gcc
+                qemu-system-arm cpio gcc libfaketime
 APT_ARM64    := libcurl4-openssl-dev:arm64
 # Debian starts and enables these packages' services on install (on 9090 and 9100); the tests run
 # their own on free loopback ports. So when `make deps` installed one, it stops and disables what

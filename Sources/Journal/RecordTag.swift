@@ -7,6 +7,11 @@ enum RecordTag: UInt8 {
     case meterName = 0x01
     case started = 0x02
     case snapshotV1 = 0x03
+    /// Binds a boot id (16 bytes) for the stamped counter events after it in this file, which then
+    /// carry only their boot-clock ms: a checkpoint must stay small.
+    case bootID = 0x04
+    /// `snapshotV1` and each account's counter boot stamp.
+    case snapshotV2 = 0x05
 
     case paymentCredited = 0x10
     case manualCredit = 0x11
@@ -18,4 +23,9 @@ enum RecordTag: UInt8 {
     case relayOverride = 0x17
     case paymentCursor = 0x18
     case paymentBaseline = 0x19
+    /// The counter events with a boot stamp: their V1 layout, then the boot-clock ms and whether
+    /// the wall clock was synchronised (the boot id is the latest `bootID` binding's).
+    case counterCheckpointStamped = 0x1A
+    case counterRebaselinedStamped = 0x1B
+    case counterJumpRejectedStamped = 0x1C
 }

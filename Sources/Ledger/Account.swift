@@ -69,7 +69,7 @@ public struct Account: Sendable {
         var next = self
         try next.state.apply(event)
         switch event {
-        case .counterCheckpoint(_, let atMs):
+        case .counterCheckpoint(_, let atMs, _):
             next.usage.record(atMs: atMs, billed: next.state.billed)
             if let reading = next.latest, let counter = next.state.counter, reading.counter < counter { next.latest = nil }
         case .counterRebaselined, .counterJumpRejected:
@@ -136,5 +136,5 @@ public struct Account: Sendable {
 /// A meter counter value and when it was read.
 struct CounterReading: Equatable, Sendable {
     var counter: WattHours
-    var atMs: Int64
+    var time: ReadingTime
 }

@@ -77,13 +77,13 @@ private let minute: Int64 = 60_000
         // An SDM's float32 kWh counter above 65 536 kWh moves in 7.8 Wh steps: with its resolution
         // as slack, a step after one second at low power is billed, not rejected.
         var account = try makeAccount { $0.physicalMaxPower = Deciwatts(100) }
-        _ = account.observe(counter: WattHours(100_000_000), power: .zero, atMs: 0)
-        try account.apply(.counterCheckpoint(counter: WattHours(100_000_000), atMs: 0))
-        #expect(account.observe(counter: WattHours(100_000_008), power: Deciwatts(100), atMs: 1000, resolution: WattHours(9))
+        _ = account.observe(counter: WattHours(100_000_000), power: .zero, atMs: 0, boot: boot(0))
+        try account.apply(.counterCheckpoint(counter: WattHours(100_000_000), atMs: 0, boot: boot(0)))
+        #expect(account.observe(counter: WattHours(100_000_008), power: Deciwatts(100), atMs: 1000, boot: boot(1000), resolution: WattHours(9))
                 == .billed(delta: WattHours(8)))
         var strict = try makeAccount { $0.physicalMaxPower = Deciwatts(100) }
-        try strict.apply(.counterCheckpoint(counter: WattHours(100_000_000), atMs: 0))
-        guard case .journal(.counterJumpRejected) = strict.observe(counter: WattHours(100_000_008), power: Deciwatts(100), atMs: 1000) else {
+        try strict.apply(.counterCheckpoint(counter: WattHours(100_000_000), atMs: 0, boot: boot(0)))
+        guard case .journal(.counterJumpRejected) = strict.observe(counter: WattHours(100_000_008), power: Deciwatts(100), atMs: 1000, boot: boot(1000)) else {
             Issue.record("a PZEM-like 1 Wh resolution should reject 8 Wh in a second at 10 W")
             return
         }

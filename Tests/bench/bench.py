@@ -95,7 +95,7 @@ def journal_records(path, start=20):
             shift += 7
             if b < 0x80:
                 break
-        if data[p] == 0x12:
+        if data[p] in (0x12, 0x1A):   # a counter checkpoint, without or with its boot stamp
             checkpoints += 1
         offset = p + length + 4
         records += 1

@@ -27,12 +27,15 @@ final class Circuit {
     var ledLit = false
     /// Next LED blink edge (monotonic ms), while the pattern blinks.
     var nextLedEdgeMono: Int64?
-    /// An admin asked for `reset-energy`: sent at this meter's next turn on the bus. The clients
-    /// that asked wait for the meter's answer.
-    var resetEnergyPending = false
+    /// An admin asked for `reset-energy`: at this meter's next turn on the bus the counter is read
+    /// and billed (`.read`), then the reset is sent (`.reset`), so what the meter counted since the
+    /// last poll is not lost. The clients that asked wait for the meter's answer.
+    var resetEnergyStep: ResetEnergyStep?
     /// The registers of the reads of the poll in progress (a model may need several per reading).
     var pollBlocks: [[UInt16]] = []
     var resetRequesters: [ControlClientID] = []
+
+    enum ResetEnergyStep { case read, reset }
 
     init(config: MeterConfig, account: Account, nowMono: Int64) {
         self.name = config.name

@@ -112,8 +112,9 @@ extension Daemon {
                 reply.error(.conflict("the journal is damaged"))
                 return ControlReply(reply.text)
             }
-            // Sent at the meter's next turn on the bus; the reply waits for the meter's answer.
-            c.resetEnergyPending = true
+            // Read, billed and then reset at the meter's next turn on the bus; the reply waits for
+            // the meter's answer. A second request while one is under way joins it.
+            if c.resetEnergyStep == nil { c.resetEnergyStep = .read }
             c.resetRequesters.append(peer.id)
             return ControlReply(bytes: [], then: .hold)
         case .reload:

@@ -27,6 +27,8 @@ final class Daemon {
     let gpio: any GPIOBackend
     var journal: JournalFile?
     var journalDamaged = false
+    /// When the journal is next checked for having been deleted or replaced (monotonic ms).
+    var nextJournalCheckMono: Int64 = 0
     let signals: SignalSource
     var server: ControlServer<LineFramer>!
     /// Watching clients and the meter each watches (nil: all).
@@ -35,6 +37,8 @@ final class Daemon {
     /// `watchdog.device`, armed at the end of start-up and petted by the loop.
     var watchdog: Watchdog?
     let startedMono: Int64
+    /// This boot, for the boot stamps of meter readings (the jump limit's clock).
+    let bootID = Clock.bootID()
     /// Set by SIGTERM/SIGINT: the loop finishes the bus transaction in flight, then stops.
     var stopRequestedMono: Int64?
 
@@ -54,7 +58,7 @@ final class Daemon {
                                      format: Daemon.serialFormat(config.serial.format))
         bus = MeterBus(link: port, timing: timing)
 
-        // GPIO first: every line claimed inactive, so nothing is switched on by starting.
+        // GPIO: every line claimed inactive, so nothing is switched on by starting.
         var gpiod: GpiodBackend? = nil
         switch config.gpio.backend {
         case .sim: gpio = SimGPIO(directory: config.gpio.simDir ?? "/run/tanglemeter-gpio")
@@ -68,7 +72,15 @@ final class Daemon {
             lines.append(GPIOLineRequest(offset: UInt32(meter.relay.offset), activeLow: meter.relay.activeLow))
             if let led = meter.led { lines.append(GPIOLineRequest(offset: UInt32(led.offset), activeLow: led.activeLow)) }
         }
+        // The journal before the lines are claimed: its lock decides whether this daemon may run at
+        // all (a second daemon on the same journal must not touch the first one's lines or socket),
+        // and it is recovered before any relay may close.
+        do { try recoverJournal(nowWall: nowWall) } catch {
+            signals.close()
+            throw error
+        }
         do { try gpio.claim(lines: lines) } catch {
+            journal?.close()
             signals.close()
             // No chip matches gpio.chip, or no libgpiod: the configuration or the installation is
             // wrong (exit 1), not the runtime.
@@ -89,19 +101,11 @@ final class Daemon {
             }
         } catch {
             gpio.release()
+            journal?.close()
             signals.close()
             throw DaemonFailure(status: 2, message: "socket: \(error.message)")
         }
 
-        // The journal: recovered before any relay may close.
-        do {
-            try recoverJournal(nowWall: nowWall)
-        } catch {
-            server.shutdown()
-            gpio.release()
-            signals.close()
-            throw error
-        }
         if let node = config.iota.node {
             payments = PaymentService(node: node, settings: config.iota, log: log)
         }

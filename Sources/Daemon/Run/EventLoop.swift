@@ -36,6 +36,7 @@ extension Daemon {
                 handle(busEvent: event, nowMono: nowMono)
             }
             for c in circuits { checkpointIfDue(c, nowMono: nowMono) }
+            checkJournalIfDue(nowMono: nowMono)
             decideAndDriveAll(nowMono: nowMono)
             let nextLed = blinkLeds(nowMono: nowMono)
             server.tick(now: nowMono)

@@ -9,13 +9,18 @@ import ModbusRTU
 /// The meters' side of the loop: one transaction at a time on the shared bus, meters polled
 /// round-robin at `poll.interval` each, every reading billed from the meter's own counter.
 extension Daemon {
-    /// Starts the next transaction when the bus is free: a pending `reset-energy` first, then the
-    /// meter whose poll is most overdue. Returns the monotonic ms of the next poll due, if later.
+    /// Starts the next transaction when the bus is free: a pending `reset-energy` first (its
+    /// reading, then the reset), then the meter whose poll is most overdue. Returns the monotonic
+    /// ms of the next poll due, if later.
     func startDuePoll(nowMono: Int64) -> Int64? {
         guard !bus.isBusy, stopRequestedMono == nil else { return nil }
-        if let c = circuits.first(where: { $0.resetEnergyPending }) {
-            c.resetEnergyPending = false
-            _ = bus.start(PZEM004T.resetEnergyRequest(slave: c.slave))
+        if let c = circuits.first(where: { $0.resetEnergyStep != nil }) {
+            if c.resetEnergyStep == .reset {
+                c.resetEnergyStep = nil
+                _ = bus.start(PZEM004T.resetEnergyRequest(slave: c.slave))
+            } else {
+                _ = bus.start(c.config.model.readRequests(slave: c.slave)[0])
+            }
             return nil
         }
         // A poll of several reads (the Eastron meters) goes on at once: its parts make one reading.
@@ -63,6 +68,13 @@ extension Daemon {
         meterFailed(c, why: why)
     }
 
+    /// The reading before a reset could not be taken or billed: the reset is not sent (it would
+    /// lose what the meter counted since the last billed reading).
+    private func resetReadFailed(_ c: Circuit, why: String) {
+        c.resetEnergyStep = nil
+        answerResetRequesters(c, .unavailable("\(c.name): not reset: the counter could not be read and billed first: \(why)"))
+    }
+
     /// Answers the clients waiting for `reset-energy`: OK, or the error.
     private func answerResetRequesters(_ c: Circuit, _ error: ControlError?) {
         var reply = Reply()
@@ -97,6 +109,7 @@ extension Daemon {
         var account = c.account
         let outcome = account.observe(counter: WattHours(Int64(reading.energyWattHours)),
                                       power: Deciwatts(Int64(reading.powerDeciwatts)), atMs: nowWall,
+                                      boot: Clock.bootStamp(bootID),
                                       resolution: WattHours(Int64(model.counterResolutionWattHours(near: reading.energyWattHours))))
         switch outcome {
         case .billed:
@@ -107,23 +120,33 @@ extension Daemon {
         case .refused(let error):
             log.warning("\(c.name): reading not billed: \(error.message)")
         }
+        if c.resetEnergyStep == .read {
+            // Billing stands at this reading (in memory or journaled): the reset may go out next.
+            if c.account.counter == WattHours(Int64(reading.energyWattHours)) {
+                c.resetEnergyStep = .reset
+            } else {
+                resetReadFailed(c, why: "the reading was not billed")
+            }
+        }
         decideAndDrive(c, nowMono: nowMono)
         pushWatchLine(for: c)
     }
 
     private func logCounterEvent(_ c: Circuit, _ event: AccountEvent) {
         switch event {
-        case .counterRebaselined(let from, let to, _):
+        case .counterRebaselined(let from, let to, _, _):
             log.warning("\(c.name): meter counter went back from \(from.value) to \(to.value) Wh (reset or replaced); "
                         + "billing continues from \(to.value) Wh")
-        case .counterJumpRejected(let from, let to, _):
+        case .counterJumpRejected(let from, let to, _, _):
             log.error("\(c.name): meter counter jumped from \(from.value) to \(to.value) Wh, more than the circuit "
                       + "can draw in the time: not billed, recorded as a fault")
         default: break
         }
     }
 
+    /// A reading failed; one that a `reset-energy` waits for fails the reset too.
     private func meterFailed(_ c: Circuit, why: String) {
+        if c.resetEnergyStep == .read { resetReadFailed(c, why: why) }
         if c.meterAnswering { log.warning("\(c.name): meter does not answer: \(why)") }
         c.meterAnswering = false
     }
@@ -135,7 +158,7 @@ extension Daemon {
             return
         }
         // The meter's counter is 0 from now: bill up to the last reading, continue from zero.
-        if let event = c.account.meterResetEvent(atMs: Clock.wallMs()), !commit([event], to: c) {
+        if let event = c.account.meterResetEvent(atMs: Clock.wallMs(), boot: Clock.bootStamp(bootID)), !commit([event], to: c) {
             // Not journaled: the next reading shows a counter that went back, which re-baselines
             // billing just the same (only the Wh since the last reading are not billed).
             log.error("\(c.name): the reset could not be journaled")

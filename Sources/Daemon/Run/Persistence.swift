@@ -41,7 +41,7 @@ extension Daemon {
                     order.append(entry.meter)
                 }
                 try states[entry.meter]?.apply(entry.event)
-                if case .counterCheckpoint(_, let atMs) = entry.event, let billed = states[entry.meter]?.billed {
+                if case .counterCheckpoint(_, let atMs, _) = entry.event, let billed = states[entry.meter]?.billed {
                     usage[entry.meter, default: UsageHistory()].record(atMs: atMs, billed: billed)
                 }
             }
@@ -77,12 +77,11 @@ extension Daemon {
                 log.warning("journal: meter '\(name)' is not configured any more; its account is kept")
             }
         }
+        journal = file   // kept open even when damaged: its lock keeps a second daemon off it
         if journalDamaged {
-            file.close()
             for c in circuits { c.decision = .journalDamaged }
             return
         }
-        journal = file
         do { try file.append([.started(atMs: nowWall)]) } catch {
             throw DaemonFailure(status: 2, message: error.message)
         }
@@ -110,7 +109,11 @@ extension Daemon {
         do {
             try journal.append(events.map { .event(meter: circuit.name, $0) })
         } catch {
-            log.error("\(circuit.name): \(error.message); the change is not made")
+            if case .damaged = error {
+                journalBecameDamaged(error)
+            } else {
+                log.error("\(circuit.name): \(error.message); the change is not made")
+            }
             return false
         }
         circuit.account = next
@@ -138,6 +141,25 @@ extension Daemon {
         } catch {
             log.error("journal compaction failed: \(error.message); appending continues")
         }
+    }
+
+    /// Notices, within a second, a journal deleted or replaced while the daemon runs (appends check
+    /// it too, but a quiet account may not append for an hour): damage, as DESIGN §3.5 says.
+    func checkJournalIfDue(nowMono: Int64) {
+        guard let journal, !journalDamaged, nowMono >= nextJournalCheckMono else { return }
+        nextJournalCheckMono = nowMono + Daemon.decisionTickMs
+        do { try journal.checkWritable() } catch {
+            if case .damaged = error { journalBecameDamaged(error) }
+        }
+    }
+
+    /// The journal turned out damaged while running: logged once, nothing more is journaled or
+    /// credited, and every relay opens, as for damage found at start.
+    private func journalBecameDamaged(_ error: JournalError) {
+        journalDamaged = true
+        log.error("\(error.message); every relay opens, and nothing more is journaled or credited until an operator "
+                  + "restores the journal and restarts the daemon")
+        decideAndDriveAll(nowMono: Clock.monotonicMs())
     }
 
     var journalHealth: JournalHealth { journalDamaged ? .damaged : .ok }
