@@ -46,6 +46,8 @@ static inline int tm_ioctl_exclusive(int fd) { return ioctl(fd, TIOCEXCL); }
 // Reads back the TIOCEXCL flag (Linux >= 3.8): tests prove the port holds its line exclusively.
 static inline int tm_ioctl_get_exclusive(int fd, int *exclusive) { return ioctl(fd, TIOCGEXCL, exclusive); }
 static inline int tm_ioctl_bytes_readable(int fd, int *count) { return ioctl(fd, FIONREAD, count); }
+// SIOCOUTQ (= TIOCOUTQ) on a Unix stream socket: bytes sent that the peer has not read yet.
+static inline int tm_ioctl_bytes_unread_by_peer(int fd, int *count) { return ioctl(fd, TIOCOUTQ, count); }
 
 // Function-like macros from <sys/stat.h>.
 static inline int tm_is_socket(mode_t mode) { return S_ISSOCK(mode); }
