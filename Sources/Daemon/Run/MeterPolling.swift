@@ -78,6 +78,7 @@ extension Daemon {
         }
         if !c.meterAnswering { log.notice("\(c.name): meter answers (address \(c.config.modbusAddress))") }
         c.meterAnswering = true
+        c.meterFaultLogged = false
         c.reading = reading
         c.readingAtMono = nowMono
         let nowWall = Clock.wallMs()
@@ -109,8 +110,11 @@ extension Daemon {
         }
     }
 
+    /// Logged once per fault, with its cause — also a meter that never answered (a missing
+    /// `serial.device` at start is otherwise only `meter-fault` in status).
     private func meterFailed(_ c: Circuit, why: String) {
-        if c.meterAnswering { log.warning("\(c.name): meter does not answer: \(why)") }
+        if !c.meterFaultLogged { log.warning("\(c.name): meter does not answer: \(why)") }
+        c.meterFaultLogged = true
         c.meterAnswering = false
     }
 
