@@ -131,11 +131,12 @@ public final class ControlServer<Framer: ControlFraming> {
         conn.peer.isWatching && conn.peerHasReadEverything
     }
 
-    /// Queues bytes (whole lines) for a client, e.g. a `watch` line. False if the client is gone
-    /// or was dropped because it does not read.
+    /// Queues bytes (whole lines) for a watching client: a `watch` line. False if the client is
+    /// gone, no longer watching (its watch ended with its final line: nothing may follow), or was
+    /// dropped because it does not read.
     @discardableResult
     public func push(_ bytes: [UInt8], to id: ControlClientID, now: Int64) -> Bool {
-        guard let conn = clients[id], !conn.isClosed else { return false }
+        guard let conn = clients[id], !conn.isClosed, conn.peer.isWatching else { return false }
         guard conn.enqueue(bytes, cap: limits.outputCap) else { drop(conn); return false }
         // Not `flush(_:now:)`: a push from inside the handler must not close the very client
         // whose reply is being produced; ending a finished client is the read path's job.
