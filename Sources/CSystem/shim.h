@@ -31,6 +31,7 @@
 #include <sys/types.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <linux/watchdog.h>
 
 static inline int tm_errno(void) { return errno; }
 static inline void tm_set_errno(int value) { errno = value; }
@@ -48,6 +49,8 @@ static inline int tm_ioctl_get_exclusive(int fd, int *exclusive) { return ioctl(
 static inline int tm_ioctl_bytes_readable(int fd, int *count) { return ioctl(fd, FIONREAD, count); }
 // SIOCOUTQ (= TIOCOUTQ) on a Unix stream socket: bytes sent that the peer has not read yet.
 static inline int tm_ioctl_bytes_unread_by_peer(int fd, int *count) { return ioctl(fd, TIOCOUTQ, count); }
+// A hardware watchdog's timeout in seconds; the driver may round it and writes back what it set.
+static inline int tm_watchdog_set_timeout(int fd, int *seconds) { return ioctl(fd, WDIOC_SETTIMEOUT, seconds); }
 
 // Function-like macros from <sys/stat.h>.
 static inline int tm_is_socket(mode_t mode) { return S_ISSOCK(mode); }

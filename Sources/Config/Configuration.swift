@@ -16,6 +16,7 @@ public struct Configuration: Equatable, Sendable {
     public var iota = IotaSettings()
     /// `meter.fault_timeout`: how long a meter may be unreadable before its relay opens.
     public var meterFaultTimeout = Milliseconds(10_000)
+    public var watchdog = WatchdogSettings()
     /// `log`
     public var log = LogTarget.stderr
     /// The `[meter NAME]` sections in file order; at least one, names and lines unique.
@@ -102,6 +103,13 @@ public enum GPIOChip: Equatable, Sendable {
         case .name(let text), .path(let text), .label(let text): return text
         }
     }
+}
+
+/// `watchdog.*`: a hardware watchdog petted while the loop turns. No `device`: none.
+public struct WatchdogSettings: Equatable, Sendable {
+    public var device: String? = nil
+    /// Whole seconds, 1…255 (WDIOC_SETTIMEOUT takes seconds; the Pi allows at most 15).
+    public var timeout = Milliseconds(15_000)
 }
 
 /// `iota.*`: payments. No `node`: payments off, credit only by admin command.

@@ -21,7 +21,7 @@ enum Keys {
         "serial.device", "serial.baud", "serial.format", "serial.timeout", "poll.interval",
         "socket.path", "socket.mode", "socket.admin_group", "journal.path", "journal.checkpoint",
         "gpio.backend", "gpio.chip", "gpio.sim_dir", "iota.node", "iota.poll_interval", "iota.chain",
-        "iota.ca_file", "iota.credit_existing", "meter.fault_timeout", "log",
+        "iota.ca_file", "iota.credit_existing", "meter.fault_timeout", "watchdog.device", "watchdog.timeout", "log",
     ]
     static let meter = [
         "model", "modbus.address", "relay.line", "relay.active_low", "led.line", "led.active_low",
@@ -69,6 +69,8 @@ extension Configuration {
         case "iota.ca_file": iota.caFile = try Values.path(value)
         case "iota.credit_existing": iota.creditExisting = try Values.bool(value)
         case "meter.fault_timeout": meterFaultTimeout = try Values.duration(value, 100...86_400_000)
+        case "watchdog.device": watchdog.device = try Values.path(value)
+        case "watchdog.timeout": watchdog.timeout = try Values.wholeSeconds(value, 1...255)
         case "log":
             guard let target = LogTarget(rawValue: String(value)) else { throw Expected("stderr or syslog") }
             log = target

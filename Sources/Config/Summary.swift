@@ -29,6 +29,8 @@ extension Configuration {
         entry("iota.ca_file", iota.caFile)
         entry("iota.credit_existing", yesNo(iota.creditExisting))
         entry("meter.fault_timeout", meterFaultTimeout.text)
+        entry("watchdog.device", watchdog.device)
+        entry("watchdog.timeout", watchdog.timeout.text)
         entry("log", log.rawValue)
         for meter in meters {
             lines.append("")

@@ -29,6 +29,16 @@ enum Values {
         return value
     }
 
+    /// A duration of whole seconds within `range` (seconds), for `watchdog.timeout`: the kernel's
+    /// WDIOC_SETTIMEOUT takes seconds, so 1500ms would be silently rounded by someone.
+    static func wholeSeconds(_ text: Substring, _ range: ClosedRange<Int64>) throws(Expected) -> Milliseconds {
+        let expected = Expected("whole seconds from \(range.lowerBound)s to \(range.upperBound)s "
+                                + "(a Raspberry Pi's watchdog allows at most 15s)")
+        guard let value = try? Milliseconds.parse(text), value.value % 1000 == 0,
+              range.contains(value.value / 1000) else { throw expected }
+        return value
+    }
+
     /// `8N1`, `8N2`, `8E1`, `7O1` …: data bits 5…8, parity N/E/O, stop bits 1 or 2.
     static func serialFormat(_ text: Substring) throws(Expected) -> SerialFormat {
         let bytes = Array(text.utf8)

@@ -38,6 +38,8 @@ extension Reply {
         family.sample(labels: [], view.journal == .damaged ? "1" : "0")
         family.begin("journal_write_failing", "gauge", "1 while journal writes fail (disk full or I/O error) and credits are refused.")
         family.sample(labels: [], view.journal == .full || view.journal == .failing ? "1" : "0")
+        family.begin("watchdog_armed", "gauge", "1 while a hardware watchdog (watchdog.device) is petted.")
+        family.sample(labels: [], view.watchdog ? "1" : "0")
         family.begin("uptime_seconds", "gauge", "Seconds since the daemon started.")
         family.sample(labels: [], "\(view.uptimeSeconds)")
         self = family.reply

@@ -12,11 +12,12 @@ extension Reply {
         data("version", version)
     }
 
-    /// Per meter (all, or only `meter`): the twelve `M.*` lines; then `node`, `journal`, `uptime_s`.
-    /// A meter that has not answered yet shows zeros for its reading, and `M.meter fault`. With
-    /// `journal damaged` the money figures (balance, credited, charged, billed, payments) come from
-    /// a replay that stopped at the damage: they are `unknown`, never a partial sum shown as a
-    /// balance (and `balance == credited − charged` holds as unknown == unknown − unknown).
+    /// Per meter (all, or only `meter`): the twelve `M.*` lines; then `node`, `gpio`, `watchdog`,
+    /// `journal`, `uptime_s`. A meter that has not answered yet shows zeros for its reading, and
+    /// `M.meter fault`. With `journal damaged` the money figures (balance, credited, charged,
+    /// billed, payments) come from a replay that stopped at the damage: they are `unknown`, never a
+    /// partial sum shown as a balance (and `balance == credited − charged` holds as unknown ==
+    /// unknown − unknown).
     public mutating func status(_ view: DaemonStatusView, meter: String? = nil) {
         let known = view.moneyKnown
         for m in view.meters where meter == nil || m.name == meter {
@@ -36,6 +37,8 @@ extension Reply {
             data(p + "payments", known ? "\(m.payments)" : "unknown")
         }
         data("node", view.node.rawValue)
+        data("gpio", view.gpio)
+        data("watchdog", view.watchdog ? "on" : "off")
         data("journal", view.journal.rawValue)
         data("uptime_s", "\(view.uptimeSeconds)")
     }

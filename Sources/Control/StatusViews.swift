@@ -95,12 +95,19 @@ public struct DaemonStatusView: Equatable, Sendable {
     public var node: NodeHealth
     public var journal: JournalHealth
     public var uptimeSeconds: Int64
+    /// The GPIO backend in use: `sim`, or `libgpiod-X.Y.Z`.
+    public var gpio: String
+    /// Whether a hardware watchdog (`watchdog.device`) is being petted.
+    public var watchdog: Bool
 
-    public init(meters: [MeterStatusView], node: NodeHealth, journal: JournalHealth, uptimeSeconds: Int64) {
+    public init(meters: [MeterStatusView], node: NodeHealth, journal: JournalHealth, uptimeSeconds: Int64,
+                gpio: String = "sim", watchdog: Bool = false) {
         self.meters = meters
         self.node = node
         self.journal = journal
         self.uptimeSeconds = uptimeSeconds
+        self.gpio = gpio
+        self.watchdog = watchdog
     }
 
     /// Whether the money figures mean anything: not when the journal's replay stopped at damage.

@@ -44,6 +44,17 @@ func expectRefusals(_ cases: [(String, String)], lineNumber: Int, _ messagesOf: 
     }
 }
 
+let watchdogSeconds = "whole seconds from 1s to 255s (a Raspberry Pi's watchdog allows at most 15s)"
+
+/// WDIOC_SETTIMEOUT takes whole seconds; 4min 15s is the largest the key takes.
+@Test func watchdogTimeoutTakesWholeSeconds() throws {
+    let c = try Configuration.parse(text: "watchdog.timeout = 4min" + meterTail, path: file)
+    #expect(c.watchdog.timeout == Milliseconds(240_000))
+    #expect(globalMessage("watchdog.timeout = 255s").isEmpty)
+    #expect(globalMessage("watchdog.timeout = 1s").isEmpty)
+    #expect(globalMessage("watchdog.timeout = 3000ms").isEmpty)
+}
+
 @Test func everyGlobalKeyRefusesMalformedValues() {
     let cases: [(String, String)] = [
         ("serial.device = /dev/tty USB0", "a path of at most 4095 bytes, printable ASCII without spaces"),
@@ -63,6 +74,11 @@ func expectRefusals(_ cases: [(String, String)], lineNumber: Int, _ messagesOf: 
         ("iota.chain = devnet", "mainnet, testnet or any"),
         ("iota.credit_existing = true", "yes or no"),
         ("meter.fault_timeout = -1s", "a duration from 100ms to 24h (ms, s, min, h)"),
+        ("watchdog.device = /dev/watch dog", "a path of at most 4095 bytes, printable ASCII without spaces"),
+        ("watchdog.timeout = 0s", watchdogSeconds),
+        ("watchdog.timeout = 256s", watchdogSeconds),
+        ("watchdog.timeout = 1500ms", watchdogSeconds),
+        ("watchdog.timeout = 15", watchdogSeconds),
         ("log = file", "stderr or syslog"),
     ]
     expectRefusals(cases, lineNumber: 1, globalMessage)

@@ -81,6 +81,7 @@ func parseExposition(_ text: String) -> [String: Double] {
     #expect(samples["tanglemeter_node_state{state=\"off\"}"] == 1)
     #expect(samples["tanglemeter_node_state{state=\"ok\"}"] == 0)
     #expect(samples["tanglemeter_journal_damaged"] == 0)
+    #expect(samples["tanglemeter_watchdog_armed"] == 1)
     #expect(samples["tanglemeter_uptime_seconds"] == 3600)
 }
 

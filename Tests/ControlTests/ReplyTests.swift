@@ -13,7 +13,8 @@ let mainView = MeterStatusView(name: "main", relayOn: true, reason: .credit, cre
 let idleView = MeterStatusView(name: "flat-2", relayOn: false, reason: .starting, credited: .zero, charged: Nanos(7),
                                billed: WattHours(0), meterOK: false, payments: 0, reading: nil, counters: MeterCountersView())
 
-let daemonView = DaemonStatusView(meters: [mainView, idleView], node: .off, journal: .ok, uptimeSeconds: 3600)
+let daemonView = DaemonStatusView(meters: [mainView, idleView], node: .off, journal: .ok, uptimeSeconds: 3600,
+                                  gpio: "libgpiod-2.2.1", watchdog: true)
 
 /// The data lines of a finished reply, checked for the protocol's framing on the way.
 func dataLines(_ reply: Reply) -> [String] {
@@ -56,6 +57,8 @@ func dataLines(_ reply: Reply) -> [String] {
     flat-2.meter fault
     flat-2.payments 0
     node off
+    gpio libgpiod-2.2.1
+    watchdog on
     journal ok
     uptime_s 3600
     OK
@@ -75,7 +78,7 @@ func dataLines(_ reply: Reply) -> [String] {
         reply.status(DaemonStatusView(meters: [view], node: .fault, journal: .full, uptimeSeconds: 1), meter: "main")
         reply.ok()
         let lines = dataLines(reply)
-        #expect(lines.map { String($0.split(separator: " ")[0]) } == keys.map { "main." + $0 } + ["node", "journal", "uptime_s"])
+        #expect(lines.map { String($0.split(separator: " ")[0]) } == keys.map { "main." + $0 } + ["node", "gpio", "watchdog", "journal", "uptime_s"])
         var values: [String: String] = [:]
         for line in lines {
             let parts = line.split(separator: " ", maxSplits: 1)
@@ -125,7 +128,7 @@ func dataLines(_ reply: Reply) -> [String] {
     reply.status(daemonView, meter: "flat-2")
     reply.ok()
     let lines = dataLines(reply)
-    #expect(lines.count == 15)
+    #expect(lines.count == 17)
     #expect(lines.allSatisfy { !$0.hasPrefix("main.") })
 }
 

@@ -125,7 +125,8 @@ extension Daemon {
 
     func statusView(nowMono: Int64) -> DaemonStatusView {
         DaemonStatusView(meters: circuits.map { meterView($0, nowMono: nowMono) },
-                         node: payments?.health ?? .off, journal: journalHealth, uptimeSeconds: uptimeSeconds)
+                         node: payments?.health ?? .off, journal: journalHealth, uptimeSeconds: uptimeSeconds,
+                         gpio: gpio.statusName, watchdog: watchdog != nil)
     }
 
     func meterView(_ c: Circuit, nowMono: Int64) -> MeterStatusView {

@@ -36,6 +36,8 @@ final class Daemon {
     /// Watching clients and the meter each watches (nil: all).
     var watchers: [ControlClientID: String?] = [:]
     var payments: PaymentService?
+    /// `watchdog.device`, armed at the end of start-up and petted by the loop.
+    var watchdog: Watchdog?
     let startedMono: Int64
     /// Set by SIGTERM/SIGINT: the loop finishes the bus transaction in flight, then stops.
     var stopRequestedMono: Int64?
@@ -72,9 +74,13 @@ final class Daemon {
         }
         do { try gpio.claim(lines: lines) } catch {
             signals.close()
-            // No chip matches gpio.chip: the configuration is wrong (exit 1), not the runtime.
+            // No chip matches gpio.chip, or no libgpiod: the configuration or the installation is
+            // wrong (exit 1), not the runtime.
             var status: Int32 = 2
-            if case .chipNotFound = error { status = 1 }
+            switch error {
+            case .chipNotFound, .libraryMissing, .libraryUnusable: status = 1
+            default: break
+            }
             throw DaemonFailure(status: status, message: "gpio: \(error.message)")
         }
 
@@ -103,11 +109,31 @@ final class Daemon {
         if let node = config.iota.node {
             payments = PaymentService(node: node, settings: config.iota, log: log)
         }
+        // On a Raspberry Pi kernel a crash leaves a released relay line driven: say how to fix it.
+        if config.gpio.backend == .gpiod, let found = ReleasedOutputs.persisting() {
+            log.warning("gpio: " + ReleasedOutputs.warning(found))
+        }
+        // The watchdog last: armed only when nothing else can fail, before any relay may close.
+        if let device = config.watchdog.device {
+            do {
+                watchdog = try Watchdog.open(device: device, timeoutSeconds: Int32(config.watchdog.timeout.value / 1000),
+                                             nowMono: Clock.monotonicMs())
+            } catch {
+                payments?.close()
+                server.shutdown()
+                gpio.release()
+                journal?.close()
+                signals.close()
+                throw DaemonFailure(status: 2, message: error.message)
+            }
+        }
         // Which chip `gpio.chip = auto` found is worth one line: chip numbers move between kernels.
-        let gpioText = gpiod.map { "GPIO chip \($0.chipDescription)" } ?? "sim GPIO in \(config.gpio.simDir ?? "")"
+        let gpioText = gpiod.map { "GPIO chip \($0.chipDescription) with \($0.statusName)" }
+            ?? "sim GPIO in \(config.gpio.simDir ?? "")"
         log.notice("started: \(circuits.count) meter(s) on \(config.serial.device), \(gpioText), socket \(config.socket.path), "
                    + "journal \(config.journal.path)\(journalDamaged ? " (DAMAGED)" : ""), payments "
-                   + (config.iota.node.map { "from \($0.text)" } ?? "off"))
+                   + (config.iota.node.map { "from \($0.text)" } ?? "off") + ", watchdog "
+                   + (watchdog.map { "\($0.device) (\($0.timeoutSeconds) s)" } ?? "off"))
     }
 
     static func serialFormat(_ f: Config.SerialFormat) -> SerialFormat {
