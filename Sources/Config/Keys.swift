@@ -33,6 +33,8 @@ enum Keys {
     static let socketPathMax = 107
     /// GPIO line offsets: far above any real chip's line count, small enough for a file name.
     static let lineOffsets = 0...1023
+    /// `max_power`'s bound in deciwatts: 1000 kW.
+    static let maxPowerLimit: Int64 = 10_000_000
 }
 
 extension Configuration {
@@ -122,7 +124,11 @@ struct MeterDraft {
         case "tariff": tariff = try Values.tariff(value)
         case "max_power":
             guard let power = try? Deciwatts.parse(value) else { throw Expected("a power like 2300W, 2300.5W or 2.3kW") }
-            guard power.value > 0 else { throw Expected("a power above 0, like 2300W or 2.3kW") }
+            // Above 1 MW is no circuit a PZEM or an Eastron meter serves (the largest, an SDM630
+            // on 100 A a phase, is ~70 kW): a typo, e.g. kW for W, not a limit.
+            guard power.value > 0 && power.value <= Keys.maxPowerLimit else {
+                throw Expected("a power above 0 and at most 1000kW, like 2300W or 2.3kW")
+            }
             config.maxPower = power
         case "max_power.grace": config.maxPowerGrace = try Values.duration(value, 0...3_600_000)
         case "low_credit":

@@ -130,13 +130,12 @@ enum Values {
         return amount
     }
 
-    /// A tariff, `0.25 IOTA/kWh` or `250000000 nanos/kWh`.
+    /// A tariff, `0.25 IOTA/kWh` or `250000000 nanos/kWh`, above 0: a zero tariff would give
+    /// energy away under the look of billing (`relay M on` is the way to give it, and is logged).
     static func tariff(_ text: Substring) throws(Expected) -> Tariff {
-        do {
-            return try Tariff.parse(text)
-        } catch {
-            throw Expected("a price like 0.25 IOTA/kWh or 250000000 nanos/kWh (up to 9 decimals)")
-        }
+        let expected = Expected("a price above 0 like 0.25 IOTA/kWh or 250000000 nanos/kWh (up to 9 decimals)")
+        guard let tariff = try? Tariff.parse(text), tariff.pricePerKWh.value > 0 else { throw expected }
+        return tariff
     }
 
     /// Whether `name` is a valid meter name: `[a-z0-9_-]{1,32}`.

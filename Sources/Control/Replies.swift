@@ -13,25 +13,29 @@ extension Reply {
     }
 
     /// Per meter (all, or only `meter`): the `M.*` lines; then `node`, `gpio`, `watchdog`,
-    /// `journal`, `uptime_s`.
-    /// A meter that has not answered yet shows zeros for its reading, and `M.meter fault`.
+    /// `journal`, `uptime_s`. A meter that has not answered yet shows zeros for its reading, and
+    /// `M.meter fault`. With `journal damaged` the money figures (balance, credited, charged,
+    /// billed, payments) come from a replay that stopped at the damage: they are `unknown`, never a
+    /// partial sum shown as a balance (and `balance == credited − charged` holds as unknown ==
+    /// unknown − unknown).
     public mutating func status(_ view: DaemonStatusView, meter: String? = nil) {
+        let known = view.moneyKnown
         for m in view.meters where meter == nil || m.name == meter {
             let p = m.name + "."
             let reading = m.reading
             data(p + "relay", m.relayOn ? "on" : "off")
             data(p + "reason", m.reason.rawValue)
-            data(p + "balance_nanos", decimal(m.balanceNanos))
-            data(p + "credited_nanos", "\(m.credited.value)")
-            data(p + "charged_nanos", "\(m.charged.value)")
-            data(p + "billed_wh", "\(m.billed.value)")
+            data(p + "balance_nanos", known ? decimal(m.balanceNanos) : "unknown")
+            data(p + "credited_nanos", known ? "\(m.credited.value)" : "unknown")
+            data(p + "charged_nanos", known ? "\(m.charged.value)" : "unknown")
+            data(p + "billed_wh", known ? "\(m.billed.value)" : "unknown")
             data(p + "meter_energy_wh", "\(reading?.energyWh ?? 0)")
             data(p + "power_w", fixed(reading?.powerDeciwatts ?? 0, decimals: 1))
             data(p + "voltage_v", fixed(reading?.voltageDecivolts ?? 0, decimals: 1))
             data(p + "current_a", fixed(reading?.currentMilliamps ?? 0, decimals: 3))
             data(p + "meter", m.meterOK ? "ok" : "fault")
-            data(p + "payments", "\(m.payments)")
-            data(p + "credit_left_s", m.creditLeftSeconds.map { "\($0)" } ?? "unknown")
+            data(p + "payments", known ? "\(m.payments)" : "unknown")
+            data(p + "credit_left_s", known ? (m.creditLeftSeconds.map { "\($0)" } ?? "unknown") : "unknown")
         }
         data("node", view.node.rawValue)
         data("gpio", view.gpio)
@@ -84,9 +88,9 @@ extension Reply {
 
 /// One `watch` line, `UNIX_MS M relay=on balance_nanos=N power_w=P energy_wh=N` with its `\n`,
 /// sent as each poll of meter M completes. `energy_wh` is the meter's own counter.
-public func watchLine(unixMs: Int64, meter m: MeterStatusView) -> String {
+public func watchLine(unixMs: Int64, meter m: MeterStatusView, moneyKnown: Bool = true) -> String {
     var reply = Reply()
-    reply.raw("\(unixMs) \(m.name) relay=\(m.relayOn ? "on" : "off") balance_nanos=\(decimal(m.balanceNanos))"
+    reply.raw("\(unixMs) \(m.name) relay=\(m.relayOn ? "on" : "off") balance_nanos=\(moneyKnown ? decimal(m.balanceNanos) : "unknown")"
               + " power_w=\(fixed(m.reading?.powerDeciwatts ?? 0, decimals: 1)) energy_wh=\(m.reading?.energyWh ?? 0)")
     return reply.text
 }

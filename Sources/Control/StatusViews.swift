@@ -105,9 +105,12 @@ public enum NodeHealth: String, Equatable, Sendable {
     case ok, fault, off
 }
 
-/// The journal's state as `status` shows it.
+/// The journal's state as `status` shows it. `damaged`: it does not describe a valid state;
+/// relays are held open until an operator acts. `full` (no space, quota or file size limit) and
+/// `failing` (another write error, e.g. EIO): it is sound, but the last write failed, so nothing
+/// is acknowledged until a write succeeds again; relays follow the credit rules.
 public enum JournalHealth: String, Equatable, Sendable {
-    case ok, damaged
+    case ok, damaged, full, failing
 }
 
 /// Everything `status` and `metrics` report.
@@ -130,4 +133,7 @@ public struct DaemonStatusView: Equatable, Sendable {
         self.gpio = gpio
         self.watchdog = watchdog
     }
+
+    /// Whether the money figures mean anything: not when the journal's replay stopped at damage.
+    public var moneyKnown: Bool { journal != .damaged }
 }

@@ -110,41 +110,36 @@ func loadConfiguration(_ path: String) -> Configuration? {
     }
 }
 
-/// `query CMD…`: data lines to stdout; exit 0 on OK, or the ERR line to stderr and exit 1.
+/// `query CMD…`: data lines to stdout as they come; exit 0 on OK, or the ERR line to stderr and
+/// exit 1; 2 when the reply ends without a final line. `watch` streams until interrupted.
 func runQuery(words: [String], socketPath: String) -> Int32 {
     let line: String
     do { line = try queryLine(words) } catch {
         writeStderr("tanglemeter: \(error.message)\n")
         return 1
     }
-    let replyText: String
-    do { replyText = try QueryClient.send(line, to: socketPath) } catch {
+    var reader = ReplyReader()
+    var status: Int32? = nil
+    do {
+        try QueryClient.exchange(line, to: socketPath, streaming: words[0] == "watch") { chunk in
+            var out = ""
+            for event in reader.append(contentsOf: chunk) {
+                switch event {
+                case .data(let text): out += text + "\n"
+                case .ok: status = 0
+                case .error(_, let whole): status = 1; writeStdout(out); out = ""; writeStderr(whole + "\n")
+                case .broken(let why): status = 2; writeStdout(out); out = ""; writeStderr("tanglemeter: \(why)\n")
+                }
+                if status != nil { break }
+            }
+            writeStdout(out)
+            return status != nil
+        }
+    } catch {
         writeStderr("tanglemeter: \(error.message)\n")
         return 2
     }
-    var reader = ReplyReader()
-    var events = reader.append(contentsOf: Array(replyText.utf8))
-    if let last = reader.finish() { events.append(last) }
-    var out = ""
-    for event in events {
-        switch event {
-        case .data(let text): out += text + "\n"
-        case .ok:
-            writeStdout(out)
-            return 0
-        case .error(_, let whole):
-            writeStdout(out)
-            writeStderr(whole + "\n")
-            return 1
-        case .broken(let why):
-            writeStdout(out)
-            writeStderr("tanglemeter: \(why)\n")
-            return 2
-        }
-    }
-    writeStdout(out)
-    writeStderr("tanglemeter: the daemon's reply ended without OK or ERR\n")
-    return 2
+    return status ?? 2
 }
 
 /// argv as Swift strings (the executables' C-level `main` receives it raw).

@@ -46,4 +46,13 @@ public enum RelayOverride: UInt8, Equatable, Sendable {
     case auto = 0
     case on = 1
     case off = 2
+
+    /// The word of the `relay` command (Embedded Swift cannot print an enum by interpolation).
+    public var name: String {
+        switch self {
+        case .auto: return "auto"
+        case .on: return "on"
+        case .off: return "off"
+        }
+    }
 }

@@ -93,7 +93,9 @@ let watchdogSeconds = "whole seconds from 1s to 255s (a Raspberry Pi's watchdog 
         ("led.line = 1024", "0…1023"),
         ("iota.address = 0x1234", "0x followed by 64 hex digits"),
         ("iota.address = 0x" + String(repeating: "g", count: 64), "0x followed by 64 hex digits"),
-        ("max_power = 0W", "a power above 0, like 2300W or 2.3kW"),
+        ("max_power = 0W", "a power above 0 and at most 1000kW, like 2300W or 2.3kW"),
+        ("max_power = 999999999999kW", "a power above 0 and at most 1000kW, like 2300W or 2.3kW"),
+        ("max_power = 1000.1kW", "a power above 0 and at most 1000kW, like 2300W or 2.3kW"),
         ("max_power = 2.33333kW", "a power like 2300W, 2300.5W or 2.3kW"),
         ("max_power.grace = 2h", "a duration from 0ms to 1h (ms, s, min, h)"),
         ("low_credit = 0.0001kWh", "an energy like 100Wh or 1.5kWh (whole Wh)"),
@@ -105,6 +107,21 @@ let watchdogSeconds = "whole seconds from 1s to 255s (a Raspberry Pi's watchdog 
         ("emergency_credit = 0.5", "an amount like 0.5 IOTA or 500000000 nanos (up to 9 decimals, above 0)"),
     ]
     expectRefusals(cases, lineNumber: 4, meterMessage)
+}
+
+/// Issue 17: free energy is not a tariff; 1000 kW is the most `max_power` may be.
+@Test func zeroTariffIsRefusedAndMaxPowerHasAnUpperBound() {
+    #expect(messages("[meter a]\nrelay.line = 1\ntariff = 0 IOTA/kWh\n")
+            == ["\(file):3: key 'tariff': expected a price above 0 like 0.25 IOTA/kWh or 250000000 nanos/kWh (up to 9 decimals), got '0 IOTA/kWh'"])
+    #expect(messages("[meter a]\nrelay.line = 1\ntariff = 0 nanos/kWh\n").count == 1)
+    #expect(meterMessage("max_power = 1000kW").isEmpty)
+}
+
+/// Issue 17: control characters from the file are escaped in messages, not echoed raw.
+@Test func controlCharactersInMessagesAreEscaped() {
+    #expect(globalMessage("serial.baud = 96\u{1b}[2J\u{7}00")
+            == ["\(file):1: key 'serial.baud': expected 1200…115200, got '96\\x1b[2J\\x0700'"])
+    #expect(globalMessage("bogus\u{9b}key = 1") == ["\(file):1: key 'bogus\\x9bkey': unknown key"])
 }
 
 @Test func socketPathMustFitSunPath() {

@@ -81,7 +81,7 @@ func dataLines(_ reply: Reply) -> [String] {
         view.credited = Nanos(Int64(bitPattern: random.next()))
         view.charged = Nanos(Int64(bitPattern: random.next()))
         var reply = Reply()
-        reply.status(DaemonStatusView(meters: [view], node: .fault, journal: .damaged, uptimeSeconds: 1), meter: "main")
+        reply.status(DaemonStatusView(meters: [view], node: .fault, journal: .full, uptimeSeconds: 1), meter: "main")
         reply.ok()
         let lines = dataLines(reply)
         #expect(lines.map { String($0.split(separator: " ")[0]) } == keys.map { "main." + $0 } + ["node", "gpio", "watchdog", "journal", "uptime_s"])
@@ -92,6 +92,40 @@ func dataLines(_ reply: Reply) -> [String] {
         }
         let balance = Int128(values["main.balance_nanos"]!)!
         #expect(balance == Int128(values["main.credited_nanos"]!)! - Int128(values["main.charged_nanos"]!)!)
+    }
+}
+
+/// Issue 17: a damaged journal's replay stopped at the damage: its sums are shown as unknown,
+/// in status, watch and metrics, never as a balance.
+@Test func damagedJournalShowsTheMoneyFiguresAsUnknown() {
+    var reply = Reply()
+    reply.status(DaemonStatusView(meters: [mainView], node: .off, journal: .damaged, uptimeSeconds: 1), meter: "main")
+    reply.ok()
+    let values = Dictionary(uniqueKeysWithValues: dataLines(reply).map { line in
+        let parts = line.split(separator: " ", maxSplits: 1)
+        return (String(parts[0]), String(parts[1]))
+    })
+    for key in ["balance_nanos", "credited_nanos", "charged_nanos", "billed_wh", "payments"] {
+        #expect(values["main." + key] == "unknown")
+    }
+    #expect(values["main.relay"] != nil && values["journal"] == "damaged")
+    #expect(watchLine(unixMs: 5, meter: mainView, moneyKnown: false).contains(" balance_nanos=unknown "))
+    var metrics = Reply()
+    metrics.metrics(DaemonStatusView(meters: [mainView], node: .off, journal: .damaged, uptimeSeconds: 1))
+    #expect(!metrics.text.contains("tanglemeter_balance_nanos{"))
+    #expect(!metrics.text.contains("tanglemeter_credited_nanos_total{"))
+    #expect(metrics.text.contains("tanglemeter_journal_damaged 1\n"))
+}
+
+@Test func journalWriteFailureShowsInStatusAndMetrics() {
+    for (health, failing) in [(JournalHealth.full, "1"), (.failing, "1"), (.ok, "0"), (.damaged, "0")] {
+        let view = DaemonStatusView(meters: [mainView], node: .off, journal: health, uptimeSeconds: 1)
+        var reply = Reply()
+        reply.status(view)
+        #expect(reply.text.contains("\njournal \(health.rawValue)\n"))
+        var metrics = Reply()
+        metrics.metrics(view)
+        #expect(metrics.text.contains("\ntanglemeter_journal_write_failing \(failing)\n"))
     }
 }
 

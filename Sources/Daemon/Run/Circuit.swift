@@ -17,6 +17,8 @@ final class Circuit {
     var readingAtMono: Int64?
     /// Whether the last transaction with the meter succeeded (status `M.meter ok|fault`).
     var meterAnswering = false
+    /// The current fault (from start, or since the meter last answered) has been logged with its cause.
+    var meterFaultLogged = false
     /// When the next poll of this meter is due (monotonic ms).
     var nextPollMono: Int64
     /// When consumption was last journaled (monotonic ms).

@@ -82,8 +82,8 @@ extension Daemon {
                 return ControlReply(reply.text)
             }
             let event = AccountEvent.manualCredit(amount: amount, note: note, atMs: Clock.wallMs())
-            guard commit(c.account.withCheckpoint(event), to: c) else {
-                reply.error(.unavailable("the journal refused the credit; nothing was credited"))
+            if let problem = commitForReply(c.account.withCheckpoint(event), to: c, what: "credited") {
+                reply.error(problem)
                 return ControlReply(reply.text)
             }
             log.notice("\(c.name): manual credit of \(amount.iotaText) IOTA by uid \(peer.credentials.uid)"
@@ -95,11 +95,11 @@ extension Daemon {
                 reply.error(.conflict("the journal is damaged: every relay stays open until an operator acts"))
                 return ControlReply(reply.text)
             }
-            guard commit([.relayOverride(mode, atMs: Clock.wallMs())], to: c) else {
-                reply.error(.unavailable("the journal refused the change"))
+            if let problem = commitForReply([.relayOverride(mode, atMs: Clock.wallMs())], to: c, what: "changed") {
+                reply.error(problem)
                 return ControlReply(reply.text)
             }
-            log.notice("\(c.name): relay override \(mode) by uid \(peer.credentials.uid)")
+            log.notice("\(c.name): relay override \(mode.name) by uid \(peer.credentials.uid)")
             decideAndDrive(c, nowMono: nowMono)
         case .resetEnergy(let name):
             guard let c = circuit(named: name) else { break }
@@ -163,7 +163,8 @@ extension Daemon {
     /// One `watch` line to every client watching this meter (or all meters).
     func pushWatchLine(for c: Circuit) {
         if watchers.isEmpty { return }
-        let line = Array(watchLine(unixMs: Clock.wallMs(), meter: meterView(c, nowMono: Clock.monotonicMs())).utf8)
+        let line = Array(watchLine(unixMs: Clock.wallMs(), meter: meterView(c, nowMono: Clock.monotonicMs()),
+                                   moneyKnown: !journalDamaged).utf8)
         let now = Clock.monotonicMs()
         for (id, filter) in watchers where filter == nil || filter! == c.name {
             if !server.push(line, to: id, now: now) { watchers[id] = nil }

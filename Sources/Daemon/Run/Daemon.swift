@@ -29,6 +29,10 @@ final class Daemon {
     var journalDamaged = false
     /// When the journal is next checked for having been deleted or replaced (monotonic ms).
     var nextJournalCheckMono: Int64 = 0
+    /// The failure of the last journal write, while writes fail (`JournalOutage.swift`).
+    var journalWriteError: JournalError?
+    var journalWriteFailures = 0
+    var compactionFailing = false
     let signals: SignalSource
     var server: ControlServer<LineFramer>!
     /// Watching clients and the meter each watches (nil: all).
@@ -95,7 +99,7 @@ final class Daemon {
         // The control socket: refuses to take over a live daemon's (exit 2).
         do {
             server = try ControlServer(path: config.socket.path, mode: config.socket.mode,
-                                       adminGroup: config.socket.adminGroup) { peer, item in
+                                       adminGroup: config.socket.adminGroup, watchEnd: Array("OK\n".utf8)) { peer, item in
                 // A strong capture: the daemon and its server live until the process exits.
                 self.handle(peer: peer, item: item)
             }

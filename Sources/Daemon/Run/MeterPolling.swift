@@ -103,6 +103,7 @@ extension Daemon {
         }
         if !c.meterAnswering { log.notice("\(c.name): meter answers (address \(c.config.modbusAddress))") }
         c.meterAnswering = true
+        c.meterFaultLogged = false
         c.reading = reading
         c.readingAtMono = nowMono
         let nowWall = Clock.wallMs()
@@ -144,10 +145,13 @@ extension Daemon {
         }
     }
 
-    /// A reading failed; one that a `reset-energy` waits for fails the reset too.
+    /// A reading failed; one that a `reset-energy` waits for fails the reset too. Logged once per
+    /// fault, with its cause — also a meter that never answered (a missing `serial.device` at start
+    /// is otherwise only `meter-fault` in status).
     private func meterFailed(_ c: Circuit, why: String) {
         if c.resetEnergyStep == .read { resetReadFailed(c, why: why) }
-        if c.meterAnswering { log.warning("\(c.name): meter does not answer: \(why)") }
+        if !c.meterFaultLogged { log.warning("\(c.name): meter does not answer: \(why)") }
+        c.meterFaultLogged = true
         c.meterAnswering = false
     }
 

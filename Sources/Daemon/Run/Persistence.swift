@@ -112,13 +112,25 @@ extension Daemon {
             if case .damaged = error {
                 journalBecameDamaged(error)
             } else {
-                log.error("\(circuit.name): \(error.message); the change is not made")
+                noteJournalWriteFailed(error)
             }
             return false
         }
+        noteJournalWriteSucceeded()
         circuit.account = next
         compactIfDue()
         return true
+    }
+
+    /// `commit` for an admin command: nil when done, else the reply's error — 409 naming what the
+    /// ledger refuses (a credit that would overflow the account), 503 when the journal cannot be
+    /// written. (The ledger is asked first so an overflow is never blamed on the journal.)
+    func commitForReply(_ events: [AccountEvent], to circuit: Circuit, what: String) -> ControlError? {
+        do { _ = try circuit.account.applying(events) } catch {
+            return .conflict("\(error.message); nothing was \(what)")
+        }
+        if commit(events, to: circuit) { return nil }
+        return .unavailable("the journal cannot be written (journal \(journalHealth.rawValue)); nothing was \(what)")
     }
 
     /// Journals consumption billed in memory, at most every `journal.checkpoint` per meter.
@@ -138,8 +150,11 @@ extension Daemon {
         do {
             try journal.compact(snapshot: snapshot)
             log.info("journal compacted to \(journal.size) bytes")
+            compactionFailing = false
         } catch {
-            log.error("journal compaction failed: \(error.message); appending continues")
+            // Tried after every append while due: on a nearly full disk, logged once.
+            if !compactionFailing { log.error("journal compaction failed: \(error.message); appending continues") }
+            compactionFailing = true
         }
     }
 
@@ -161,6 +176,4 @@ extension Daemon {
                   + "restores the journal and restarts the daemon")
         decideAndDriveAll(nowMono: Clock.monotonicMs())
     }
-
-    var journalHealth: JournalHealth { journalDamaged ? .damaged : .ok }
 }
