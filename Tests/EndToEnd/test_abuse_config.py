@@ -49,7 +49,7 @@ CASES = [
     ("friendly hours", "", "friendly_hours = 25:00-08:00\n", 8, "friendly_hours"),
     ("emergency credit", "", "emergency_credit = lots\n", 8, "emergency_credit"),
     ("active_low boolean", "", "relay.active_low = sometimes\n", 8, "relay.active_low"),
-    ("meter model", "", "model = sdm630\n", 8, "model"),
+    ("meter model", "", "model = sdm720\n", 8, "model"),
     ("meter key set twice", "", "tariff = 2 IOTA/kWh\n", 8, "tariff"),
     # Issue 17: beyond any circuit a supported meter serves (a typo, kW for W), and free energy.
     ("max power absurd", "", "max_power = 999999999999kW\n", 8, "at most 1000kW"),
