@@ -2,6 +2,7 @@ import CSystem
 import Config
 import Control
 import IotaRPC
+import Journal
 import Ledger
 
 /// The shell around `PaymentPoller` (DESIGN §2 "Payments"): it posts the poller's requests through
@@ -10,7 +11,7 @@ import Ledger
 /// events (credits and the new watermark in one fsync'd append) before they count. Every rule is
 /// the poller's; nothing here decides what a reply means.
 final class PaymentService {
-    private var poller: PaymentPoller
+    private let poller: PaymentPoller
     private let log: Log
     private var transport: NodeTransport?
     private var inFlight: NodeRequestID?
