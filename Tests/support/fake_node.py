@@ -47,6 +47,7 @@ reply is a JSON object ({"ok": true, ...} or HTTP 400 {"ok": false, "error": TEX
     advance    [count=1]  adds empty checkpoints (the chain moves on).
     tick       [per_request=0]  every GraphQL request first adds this many empty checkpoints.
     clock      offset_ms=N  stamps new checkpoints N ms after (or before) the real time.
+    latency    ms=N [endpoint=I]  every request waits N ms before it is answered.
     limits     [max_page_size=N] [default_page_size=N] [max_payload=N]  serviceConfig's limits.
     fault      mode=M [count=N] [code=C message=TEXT] [api=both|jsonrpc|graphql] [endpoint=I]
                the next N requests of that API (default: all until `fault mode=none`) on that
@@ -66,7 +67,8 @@ reply is a JSON object ({"ok": true, ...} or HTTP 400 {"ok": false, "error": TEX
                GraphQL's availableRange starts after their checkpoints).
     state      replies {"checkpoint", "first_available", "transactions", "pending", "requests":
                {NAME: N}, "fault", "endpoints": [{"url", "up", "fault", "requests"}]}; NAME is a
-               JSON-RPC method, "graphql", or "graphql." + a top-level field asked for.
+               JSON-RPC method, "graphql", or "graphql." + a top-level field asked for; per
+               endpoint also "recent": the last 50 GraphQL requests' {"fields", "variables"}.
     reset      forgets all transactions, faults, modes and counters (endpoints come back up).
 """
 
@@ -132,6 +134,8 @@ class Endpoint:
         self.fault, self.fault_count, self.fault_code, self.fault_message = "none", None, -32603, "internal error"
         self.fault_api = "both"
         self.requests = {}
+        self.latency_ms = 0
+        self.recent = []          # the variables of the last GraphQL requests, oldest first
         self.fault_cleared.set()
 
     def set_fault(self, mode, count=None, code=UNSET, message="internal error", api="both"):
@@ -287,10 +291,12 @@ class Node:
                     endpoint.fault, endpoint.fault_count = "none", None
             return mode
 
-    def count_request(self, endpoint, names):
+    def count_request(self, endpoint, names, variables=None):
         with self.lock:
             for name in names:
                 endpoint.requests[name] = endpoint.requests.get(name, 0) + 1
+            if variables is not None:
+                endpoint.recent = (endpoint.recent + [variables])[-50:]
 
     def state(self):
         requests = {}
@@ -302,7 +308,7 @@ class Node:
                 "pending": sum(1 for tx in self.txs if tx["checkpoint"] is None),
                 "requests": requests, "fault": self.endpoints[0].fault, "indexer": self.indexer,
                 "endpoints": [{"url": e.url, "up": e.server is not None, "fault": e.fault,
-                               "requests": dict(e.requests)} for e in self.endpoints]}
+                               "requests": dict(e.requests), "recent": list(e.recent)} for e in self.endpoints]}
 
     # --- what a transaction did to balances (both APIs render these) -----------------------------
     def changes(self, tx):
@@ -501,6 +507,8 @@ class Handler(BaseHTTPRequestHandler):
         node, endpoint = self.server.node, self.server.endpoint
         if self.path == "/_control":
             return self.control(node, body)
+        if endpoint.latency_ms:
+            time.sleep(endpoint.latency_ms / 1000)
         if self.path not in ("/", "/json-rpc", "/public", "/graphql"):
             return self.send_bytes(404, b"not found\n", "text/plain")
         if (self.headers.get("Content-Type") or "").split(";")[0].strip().lower() != "application/json":
@@ -533,7 +541,12 @@ class Handler(BaseHTTPRequestHandler):
         with node.lock:
             node.advance(node.tick_per_request)
             status, reply, fields = fake_graphql.execute(node, body, wrong_chain=fault == "wrong_chain")
-        node.count_request(endpoint, ["graphql"] + ["graphql." + name for name in fields])
+        try:
+            variables = json.loads(body).get("variables")
+        except (ValueError, AttributeError, UnicodeDecodeError):
+            variables = None
+        node.count_request(endpoint, ["graphql"] + ["graphql." + name for name in fields],
+                           {"fields": fields, "variables": variables})
         if self.inject(endpoint, fault, None):
             return
         if status != 200:
@@ -638,6 +651,10 @@ class Handler(BaseHTTPRequestHandler):
             return {"checkpoint": node.checkpoint}
         if name == "tick":
             node.tick_per_request = int(args.get("per_request", 0))
+            return {}
+        if name == "latency":
+            for endpoint in node.select(args.get("endpoint")):
+                endpoint.latency_ms = int(args["ms"])
             return {}
         if name == "clock":
             node.clock_offset_ms = int(args["offset_ms"])
