@@ -372,11 +372,14 @@ class Node:
         return entry
 
     def listing(self, address):
-        """Positions in self.txs listed under ToAddress(address), a digest listed twice again at the end."""
-        listed = [i for i, tx in enumerate(self.txs)
+        """[(position, index in self.txs)] listed under ToAddress(address). A digest listed twice is
+        listed again after everything else, at its own later position; a cursor naming it means its
+        first position (as a node whose digest index points at the first entry would)."""
+        listed = [(i, i) for i, tx in enumerate(self.txs)
                   if (tx["to"] == address or tx["from"] == address)
                   and not (self.indexer and tx["checkpoint"] is None)]
-        return listed + [i for i in listed if self.txs[i]["twice"]]
+        return listed + [(len(self.txs) + n, i) for n, (_, i) in enumerate(
+            [item for item in listed if self.txs[item[1]]["twice"]])]
 
     def query(self, params):
         if not isinstance(params, list) or not params or len(params) > 4:
@@ -410,10 +413,10 @@ class Node:
                     raise RpcError(-32602, "Could not find the referenced transaction [TransactionDigest(%s)]."
                                    % cursor)
                 position = self.txs.index(tx)
-                listed = [i for i in listed if (i < position if descending else i > position)]
+                listed = [item for item in listed if (item[0] < position if descending else item[0] > position)]
             if descending:
                 listed.reverse()
-            page = [self.render(self.txs[i], options) for i in listed[:limit]]
+            page = [self.render(self.txs[i], options) for _, i in listed[:limit]]
             has_next = len(listed) > limit
         if page:
             next_cursor = page[-1]["digest"]
