@@ -12,7 +12,7 @@ extension Reply {
         data("version", version)
     }
 
-    /// Per meter (all, or only `meter`): the twelve `M.*` lines; then `node`, `journal`, `uptime_s`.
+    /// Per meter (all, or only `meter`): the twelve `M.*` lines; then `node`, `node.url`, `journal`, `uptime_s`.
     /// A meter that has not answered yet shows zeros for its reading, and `M.meter fault`.
     public mutating func status(_ view: DaemonStatusView, meter: String? = nil) {
         for m in view.meters where meter == nil || m.name == meter {
@@ -32,6 +32,7 @@ extension Reply {
             data(p + "payments", "\(m.payments)")
         }
         data("node", view.node.rawValue)
+        if let url = view.nodeURL { data("node.url", url) }
         data("journal", view.journal.rawValue)
         data("uptime_s", "\(view.uptimeSeconds)")
     }

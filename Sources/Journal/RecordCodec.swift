@@ -21,7 +21,7 @@ struct RecordEncoder {
             w.byte(RecordTag.started.rawValue)
             w.signed(atMs)
         case .snapshot(let snapshot):
-            w.byte(RecordTag.snapshotV1.rawValue)
+            w.byte(RecordTag.snapshotV2.rawValue)
             try SnapshotCodec.encode(snapshot, into: &w)
         case .event(let meter, let event):
             w.byte(EventCodec.tag(of: event).rawValue)
@@ -83,8 +83,8 @@ struct RecordDecoder {
             decoded = .meterBound
         case .started:
             decoded = .record(.started(atMs: try r.signed()))
-        case .snapshotV1:
-            decoded = .record(.snapshot(try SnapshotCodec.decode(from: &r)))
+        case .snapshotV1, .snapshotV2:
+            decoded = .record(.snapshot(try SnapshotCodec.decode(from: &r, version2: tag == .snapshotV2)))
         default:
             let index = try r.count(limit: JournalLimits.meters, field: "meter index")
             guard index < meterNames.count else { throw r.fail("meter index \(index) was never bound") }

@@ -6,7 +6,10 @@ enum RecordTag: UInt8 {
     /// instead of the name (up to 33 bytes): a checkpoint must stay small (SD-card wear budget).
     case meterName = 0x01
     case started = 0x02
+    /// Read only: the layout before payment watermarks.
     case snapshotV1 = 0x03
+    /// `snapshotV1` plus each account's watermark address and checkpoint.
+    case snapshotV2 = 0x04
 
     case paymentCredited = 0x10
     case manualCredit = 0x11
@@ -16,6 +19,9 @@ enum RecordTag: UInt8 {
     case tariffChanged = 0x15
     case emergencyGranted = 0x16
     case relayOverride = 0x17
+    /// Read only (journals of the release before watermarks).
     case paymentCursor = 0x18
+    /// Read only, as `paymentCursor`.
     case paymentBaseline = 0x19
+    case paymentWatermark = 0x1A
 }

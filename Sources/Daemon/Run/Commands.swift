@@ -124,8 +124,13 @@ extension Daemon {
     // MARK: views
 
     func statusView(nowMono: Int64) -> DaemonStatusView {
-        DaemonStatusView(meters: circuits.map { meterView($0, nowMono: nowMono) },
-                         node: payments?.health ?? .off, journal: journalHealth, uptimeSeconds: uptimeSeconds)
+        var view = DaemonStatusView(meters: circuits.map { meterView($0, nowMono: nowMono) },
+                                    node: payments?.health ?? .off, journal: journalHealth, uptimeSeconds: uptimeSeconds)
+        if let payments {
+            view.nodeURL = payments.activeURL
+            (view.nodeFailovers, view.paymentsSkipped, view.paymentHistoryGaps) = payments.counters
+        }
+        return view
     }
 
     func meterView(_ c: Circuit, nowMono: Int64) -> MeterStatusView {

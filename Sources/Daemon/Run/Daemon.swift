@@ -96,14 +96,14 @@ final class Daemon {
             signals.close()
             throw error
         }
-        if let node = config.iota.node {
-            payments = PaymentService(node: node, settings: config.iota, log: log)
+        if !config.iota.nodes.isEmpty {
+            payments = PaymentService(settings: config.iota, log: log)
         }
         // Which chip `gpio.chip = auto` found is worth one line: chip numbers move between kernels.
         let gpioText = gpiod.map { "GPIO chip \($0.chipDescription)" } ?? "sim GPIO in \(config.gpio.simDir ?? "")"
         log.notice("started: \(circuits.count) meter(s) on \(config.serial.device), \(gpioText), socket \(config.socket.path), "
                    + "journal \(config.journal.path)\(journalDamaged ? " (DAMAGED)" : ""), payments "
-                   + (config.iota.node.map { "from \($0.text)" } ?? "off"))
+                   + (config.iota.nodes.isEmpty ? "off" : "from " + config.iota.nodes.map { $0.text }.joined(separator: " then ")))
     }
 
     static func serialFormat(_ f: Config.SerialFormat) -> SerialFormat {

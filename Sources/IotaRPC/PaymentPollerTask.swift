@@ -1,0 +1,298 @@
+import Ledger
+
+/// One job of the poller, a request or several in a row: an endpoint's start-up query, an
+/// address's first-start baseline, an old cursor's conversion, or a scan.
+struct Task: Sendable {
+    enum Kind: Sendable {
+        case bootstrap
+        case baseline
+        case convert(TransactionDigest, fallback: UInt64?)
+        case scan(from: UInt64?)
+    }
+
+    enum Step: Equatable, Sendable {
+        case bootstrap       // GraphQL: chain, latest checkpoint, limits
+        case chain           // JSON-RPC: iota_getChainIdentifier
+        case latest          // JSON-RPC: the checkpoint H a scan pins
+        case transaction     // a transaction's checkpoint
+        case page(String?)   // a page of the scan, after this cursor
+        case changes         // GraphQL: the rest of `pending[0]`'s balance changes
+    }
+
+    var account: PollAccount?
+    var kind: Kind
+    var step: Step
+    /// The address has no watermark yet: the scan journals one even when it credits nothing.
+    var persist = false
+
+    // A scan's findings, journaled together when it ends.
+    var pinned: UInt64? = nil
+    var availableFirst: UInt64? = nil
+    var payments: [Payment] = []
+    var unusable: [String] = []
+    var pending: [ScannedTransaction] = []
+    var cursors: Set<String> = []
+    var pages = 0
+    var reachedWatermark = false
+}
+
+extension PaymentPoller {
+    /// The most overdue account (one never scanned counts as most overdue) gets the next task, so no
+    /// account can starve another; a GraphQL endpoint is asked for its limits first.
+    mutating func startTask(nowMs: Int64, accounts: [PollAccount]) -> Task? {
+        if active != 0, let since = fallbackSinceMs, nowMs - since >= PaymentPoller.primaryRetryMs {
+            active = 0
+            bootstrapped = false
+            fallbackSinceMs = nil
+            effects.append(.log(.notice, "payments: trying \(settings.endpoints[0].text) again"))
+        }
+        var chosen: PollAccount? = nil
+        var chosenDue = Int64.max
+        for account in accounts {
+            let due = dueMs[account.meter] ?? .min
+            if due <= nowMs && (chosen == nil || due < chosenDue) { chosen = account; chosenDue = due }
+        }
+        guard let account = chosen else { return nil }
+        let graphQL = settings.endpoints[active].api == .graphQL
+        if graphQL && !bootstrapped { return Task(account: nil, kind: .bootstrap, step: .bootstrap) }
+        var task: Task
+        switch account.start {
+        case .watermark(let w):
+            task = Task(account: account, kind: .scan(from: w), step: graphQL ? .page(nil) : .chain)
+        case .fresh where settings.creditExisting:
+            task = Task(account: account, kind: .scan(from: nil), step: graphQL ? .page(nil) : .chain)
+            task.persist = true
+        case .fresh:
+            task = Task(account: account, kind: .baseline, step: graphQL ? .bootstrap : .chain)
+        case .legacyCursor(let cursor, let fallback):
+            task = Task(account: account, kind: .convert(cursor, fallback: fallback), step: graphQL ? .transaction : .chain)
+        }
+        return task
+    }
+
+    mutating func body(for task: Task) -> [UInt8] {
+        rpcID += 1
+        switch task.step {
+        case .bootstrap:
+            return GraphQLRequest.bootstrap()
+        case .chain:
+            return RPCRequest.chainIdentifier(id: rpcID)
+        case .latest:
+            return RPCRequest.latestCheckpoint(id: rpcID)
+        case .transaction:
+            guard case .convert(let digest, _) = task.kind else { return [] }
+            return settings.endpoints[active].api == .graphQL ? GraphQLRequest.transactionCheckpoint(digest: digest)
+                                                              : RPCRequest.transactionBlock(id: rpcID, digest: digest)
+        case .page(let after):
+            guard let account = task.account, case .scan(let from) = task.kind else { return [] }
+            if settings.endpoints[active].api == .graphQL {
+                return GraphQLRequest.scan(address: account.address, afterCheckpoint: from, after: after, pageSize: pageSize)
+            }
+            // Newest first, from the head down to W (a digest cursor only within this scan).
+            return RPCRequest.queryTransactionBlocks(id: rpcID, address: account.address,
+                                                     cursor: after.flatMap { TransactionDigest($0) },
+                                                     limit: PaymentPoller.maxPageSize, descending: true)
+        case .changes:
+            guard let tx = task.pending.first, let digest = tx.digest,
+                  case .moreChanges(let cursor, _, _) = tx.verdict else { return [] }
+            return GraphQLRequest.balanceChanges(digest: digest, after: cursor, pageSize: pageSize)
+        }
+    }
+
+    /// Takes one good reply into the task; true when the task is done.
+    mutating func advance(_ task: inout Task, body: [UInt8], api: NodeEndpoint.API, nowMs: Int64) throws(IotaRPCError) -> Bool {
+        let chain = settings.chain
+        switch task.step {
+        case .bootstrap:
+            let boot = try GraphQLReply.bootstrap(body, chain: chain)
+            guard case .bootstrap = task.kind else { return finishBaseline(task, at: boot.checkpoint, nowMs: nowMs) }
+            guard boot.maxPageSize >= 1 else {
+                throw .malformedReply(path: "serviceConfig.maxPageSize", reason: "\(boot.maxPageSize) is below 1")
+            }
+            let needed = GraphQLRequest.largestBodySize
+            guard needed <= boot.maxQueryPayloadSize else {
+                throw .malformedReply(path: "serviceConfig.maxQueryPayloadSize",
+                                      reason: "\(boot.maxQueryPayloadSize) bytes, the scan query needs \(needed)")
+            }
+            pageSize = min(PaymentPoller.maxPageSize, boot.maxPageSize)
+            bootstrapped = true
+            return true
+        case .chain:
+            _ = try NodeReply.chainIdentifier(body, id: rpcID, chain: chain)
+            if case .convert = task.kind { task.step = .transaction } else { task.step = .latest }
+            return false
+        case .latest:
+            let latest = try NodeReply.latestCheckpoint(body, id: rpcID)
+            guard case .scan(let from) = task.kind else { return finishBaseline(task, at: latest, nowMs: nowMs) }
+            task.pinned = latest
+            if let from, latest <= from { return finishScan(task, nowMs: nowMs) }
+            task.step = .page(nil)
+            return false
+        case .transaction:
+            var checkpoint: UInt64? = nil
+            if api == .graphQL {
+                checkpoint = try GraphQLReply.transactionCheckpoint(body, chain: chain)
+            } else {
+                do { checkpoint = try NodeReply.transactionCheckpoint(body, id: rpcID) } catch {
+                    // An error object for a digest: the node does not have it (pruned).
+                    guard case .nodeError = error else { throw error }
+                }
+            }
+            return convert(&task, checkpoint: checkpoint, nowMs: nowMs)
+        case .page(let after):
+            guard let account = task.account, case .scan(let from) = task.kind else { return true }
+            task.pages += 1
+            var next: String? = nil
+            var more = false
+            if api == .graphQL {
+                let page = try GraphQLReply.scanPage(body, chain: chain, account: account.address)
+                // Every page is pinned to the checkpoint of the first; should a node serve pages at
+                // different ones, the lowest is all the scan has surely seen.
+                task.pinned = min(task.pinned ?? page.checkpoint, page.checkpoint)
+                if after == nil { task.availableFirst = page.availableFirst }
+                take(page.transactions, into: &task, from: from, api: api)
+                more = page.hasNextPage
+                next = page.endCursor
+            } else {
+                let page = try TransactionPage.decode(body, id: rpcID, account: account.address)
+                take(page.entries, into: &task, from: from, api: api)
+                more = page.hasNextPage && !task.reachedWatermark && !page.entries.isEmpty
+                next = page.nextCursor?.text
+            }
+            if more {
+                task.step = .page(try newCursor(next, in: &task, what: "transaction page"))
+                return false
+            }
+            if !task.pending.isEmpty { task.step = .changes; return false }
+            return finishScan(task, nowMs: nowMs)
+        case .changes:
+            guard let tx = task.pending.first, let digest = tx.digest, let checkpoint = tx.checkpoint,
+                  case .moreChanges(_, var tally, let timestampMs) = tx.verdict else { return true }
+            task.pages += 1
+            switch try GraphQLReply.balanceChanges(body, chain: chain, tally: &tally) {
+            case .unusable(let reason):
+                task.pending.removeFirst()
+                task.unusable.append(tx.label + ": " + reason)
+            case .page(let next?):
+                let cursor = try newCursor(next, in: &task, what: "balance change page")
+                task.pending[0].verdict = .moreChanges(cursor: cursor, tally: tally, timestampMs: timestampMs)
+            case .page(nil):
+                task.pending.removeFirst()
+                record(ScannedTransaction(digest: digest, checkpoint: checkpoint,
+                                          verdict: tally.verdict(digest: digest, checkpoint: checkpoint,
+                                                                 timestampMs: timestampMs)), into: &task)
+            }
+            return task.pending.isEmpty ? finishScan(task, nowMs: nowMs) : false
+        }
+    }
+
+    /// A next-page cursor must be one this scan has not followed yet (a node that lists the same
+    /// page again would loop us), within the page bound.
+    func newCursor(_ cursor: String?, in task: inout Task, what: String) throws(IotaRPCError) -> String {
+        guard let cursor else { throw .malformedReply(path: what, reason: "hasNextPage without a cursor") }
+        guard task.cursors.insert(cursor).inserted else {
+            throw .malformedReply(path: what, reason: "the node repeats cursor \(IotaAddress.excerpt(cursor, limit: 60))")
+        }
+        guard task.pages < PaymentPoller.maxPagesPerScan else {
+            throw .malformedReply(path: what, reason: "more than \(PaymentPoller.maxPagesPerScan) pages in one scan")
+        }
+        return cursor
+    }
+
+    /// The transactions of a page that lie in (W, H].
+    func take(_ transactions: [ScannedTransaction], into task: inout Task, from: UInt64?, api: NodeEndpoint.API) {
+        for tx in transactions {
+            if case .notFinal = tx.verdict { continue }
+            if let checkpoint = tx.checkpoint {
+                if let from, checkpoint <= from { task.reachedWatermark = true; continue }
+                // JSON-RPC: newer than the H asked first; the next scan has it.
+                if api == .jsonRPC, let pinned = task.pinned, checkpoint > pinned { continue }
+            }
+            record(tx, into: &task)
+        }
+    }
+
+    func record(_ tx: ScannedTransaction, into task: inout Task) {
+        switch tx.verdict {
+        case .payment(let payment):
+            if !task.payments.contains(where: { $0.digest == payment.digest }) { task.payments.append(payment) }
+        case .unusable(let reason):
+            task.unusable.append(tx.label + ": " + reason)
+        case .moreChanges:
+            if !task.pending.contains(where: { $0.digest == tx.digest }) { task.pending.append(tx) }
+        case .ignored, .notFinal:
+            break
+        }
+    }
+
+    /// The scan's credits and W := H, in one commit. An unusable transaction holds W where it was
+    /// (so it is asked for again) for `unusableRetries` scans, then is given up and reported once;
+    /// payments around it are credited either way.
+    mutating func finishScan(_ task: Task, nowMs: Int64) -> Bool {
+        guard let account = task.account, case .scan(let from) = task.kind else { return true }
+        let meter = account.meter
+        var watermark = task.pinned.map { max(from ?? $0, $0) } ?? from
+        if task.unusable.isEmpty {
+            holds[meter] = nil
+        } else {
+            let attempts = (holds[meter] ?? 0) + 1
+            if attempts < PaymentPoller.unusableRetries {
+                holds[meter] = attempts
+                watermark = from
+            } else {
+                holds[meter] = nil
+                skippedEntries += Int64(task.unusable.count)
+                for reason in task.unusable {
+                    effects.append(.log(.error, "\(meter): payments: transaction skipped after \(attempts) scans, "
+                                        + "not credited: \(reason)"))
+                }
+            }
+        }
+        if let first = task.availableFirst, first > (from.map { $0 + 1 } ?? 0), gapsReported.insert(meter).inserted {
+            historyGaps += 1
+            effects.append(.log(.error, "\(meter): payments: the node keeps checkpoints from \(first) on, but "
+                                + "\(account.address.text) was scanned to \(from.map { "\($0)" } ?? "no checkpoint yet"): "
+                                + "payments in between cannot be seen here (use a node with more history)"))
+        }
+        if !task.payments.isEmpty || watermark != from || task.persist {
+            effects.append(.commit(meter: meter, address: account.address, payments: task.payments, watermark: watermark))
+        }
+        dueMs[meter] = nowMs.addingSaturating(settings.pollIntervalMs)
+        return true
+    }
+
+    /// First start (`credit_existing = no`): what the address holds up to the node's latest
+    /// checkpoint is the baseline, not credited. The node's checkpoint, not the Pi's clock, draws
+    /// the line: a Pi has no RTC and may start an hour behind.
+    mutating func finishBaseline(_ task: Task, at checkpoint: UInt64, nowMs: Int64) -> Bool {
+        guard let account = task.account else { return true }
+        effects.append(.log(.notice, "\(account.meter): payments: first start for \(account.address.text): transactions "
+                            + "up to checkpoint \(checkpoint) are the baseline, not credited"))
+        effects.append(.commit(meter: account.meter, address: account.address, payments: [], watermark: checkpoint))
+        dueMs[account.meter] = nowMs.addingSaturating(settings.pollIntervalMs)
+        return true
+    }
+
+    /// An old journal's cursor becomes W one below its transaction's checkpoint. A node that does
+    /// not have that transaction (pruned): below the newest payment credited, else a first start.
+    mutating func convert(_ task: inout Task, checkpoint: UInt64?, nowMs: Int64) -> Bool {
+        guard let account = task.account, case .convert(let cursor, let fallback) = task.kind else { return true }
+        var watermark: UInt64? = checkpoint.map { $0 > 0 ? $0 - 1 : 0 }
+        if watermark == nil {
+            effects.append(.log(.warning, "\(account.meter): payments: the node does not know the old cursor "
+                                + "\(cursor.text)" + (fallback == nil ? "" : "; resuming below the newest payment credited")))
+            watermark = fallback
+        }
+        guard let watermark else {
+            // Nothing to resume from: the rules of a first start.
+            task.kind = settings.creditExisting ? .scan(from: nil) : .baseline
+            task.persist = true
+            task.step = settings.endpoints[active].api == .graphQL ? (settings.creditExisting ? .page(nil) : .bootstrap) : .latest
+            return false
+        }
+        effects.append(.log(.notice, "\(account.meter): payments: the old cursor \(cursor.text) is now checkpoint watermark \(watermark)"))
+        effects.append(.commit(meter: account.meter, address: account.address, payments: [], watermark: watermark))
+        dueMs[account.meter] = nowMs
+        return true
+    }
+}
