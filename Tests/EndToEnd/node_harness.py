@@ -46,11 +46,13 @@ class Node:
         kinds = [transport] * len(chosen) if isinstance(transport, str) else list(transport)
         return " ".join(node_value(self.urls[i], kind) for i, kind in zip(chosen, kinds))
 
-    def control(self, cmd, **args):
-        """One /_control command, sent to an endpoint that is up. Under --tls the control endpoint
-        is HTTPS too; the test's own calls skip certificate checks (the daemon's are under test)."""
+    def control(self, cmd, avoid=None, **args):
+        """One /_control command, sent to an endpoint that is up (another than `avoid` if there is
+        one). Under --tls the control endpoint is HTTPS too; the test's own calls skip certificate
+        checks (the daemon's are under test)."""
         body = json.dumps(dict(cmd=cmd, **args)).encode()
-        index = next(i for i in range(len(self.urls)) if i not in self.down)
+        up = [i for i in range(len(self.urls)) if i not in self.down]
+        index = ([i for i in up if i != avoid] or up)[0]
         url = self.urls[index] + "/_control"
         context = None
         if url.startswith("https"):
@@ -66,7 +68,7 @@ class Node:
 
     def take_down(self, endpoint):
         """Closes the endpoint's listening socket: the daemon's connections are refused."""
-        self.control("down", endpoint=endpoint)
+        self.control("down", endpoint=endpoint, avoid=endpoint)
         self.down.add(endpoint)
 
     def bring_up(self, endpoint):

@@ -162,13 +162,17 @@ def test_malformed_entries_cost_only_themselves_once_and_the_node_stays_ok(rig, 
         bad[name] = node.pay(7, **fault)[0]
         markers.append(node.pay(1_000 * (len(markers) + 1))[0])
     wait_until(lambda: set(markers) <= set(credited_digests(d)), timeout=20, what="every good payment after them")
+    must_skip = {name: digest for name, digest in bad.items()
+                 if name not in ("owner written 0X", "a bad balance change of another owner")}
+    # Each is reported once it is given up (a node's data may be partial for a while, so the
+    # daemon may ask a few times first); then nothing more is logged.
+    wait_until(lambda: all(digest in d.log_text() for digest in must_skip.values()), timeout=15,
+               what="every malformed entry reported")
     seen, lines = steady(d, 5.0)
     assert seen == {"ok"}, f"node flapped: {seen}"
-    assert len(lines) <= 2, f"{len(lines)} log lines in 5 s at steady state: {lines}"
+    assert lines == [], f"{len(lines)} log lines in 5 s at steady state: {lines}"
     got = set(credited_digests(d))
-    for name, digest in bad.items():
-        if name in ("owner written 0X", "a bad balance change of another owner"):
-            continue      # our own change is well-formed or only its case is odd: crediting it is no harm
+    for name, digest in must_skip.items():
         assert digest not in got, f"{name} was credited"
         mentions = [line for line in d.log_text().splitlines() if digest in line]
         assert len(mentions) == 1, f"{name}: {mentions}"
@@ -189,7 +193,7 @@ def test_an_amount_above_the_total_supply_is_rejected_and_later_payments_count(r
     assert absurd not in credited_digests(d)
     log = d.log_text()
     assert len([line for line in log.splitlines() if absurd in line]) == 1
-    assert "journal" not in " ".join(line for line in log.splitlines() if "payment" in line).lower()
+    assert "journal refused" not in log and "overflow" not in log.lower()    # nothing blamed on the journal
     node.pay(3 * IOTA)
     wait_until(lambda: credited(d) == 5 * IOTA, what="one more payment")
 
@@ -198,7 +202,10 @@ def test_a_digest_listed_twice_does_not_loop(rig, transport):
     node, d = rig(settings={"iota.credit_existing": "yes", "iota.poll_interval": "1s"})
     twice = node.pay(1 * IOTA, twice=True)[0]
     node.pay(1_000_000, count=60)
-    wait_until(lambda: int(d.status("main")["main.payments"]) == 61, timeout=30, what="61 payments")
+    try:
+        wait_until(lambda: int(d.status("main")["main.payments"]) == 61, timeout=30, what="61 payments")
+    except AssertionError as error:
+        raise AssertionError(f"{error}; status {d.status('main')}") from None
     time.sleep(1.0 * SLOW)
     size = os.path.getsize(d.journal)
     rate = node.rate(4.0)

@@ -59,7 +59,8 @@ reply is a JSON object ({"ok": true, ...} or HTTP 400 {"ok": false, "error": TEX
                many requests", id null), huge (64 MiB body, streamed), hang (never answers until
                the fault is cleared), drip (one byte every 0.5 s), wrong_chain (the chain
                identifier of another chain; other fields unaffected).
-    down       endpoint=I  closes that endpoint's listening socket: connections are refused.
+    down       endpoint=I  closes that endpoint's listening socket and cuts its open connections:
+               new connections are refused.
     up         endpoint=I  listens on its port again.
     indexer    on=true|false  indexer behaviour: null nextCursor on an empty page, long-form coin
                types, only checkpointed transactions listed.
@@ -77,6 +78,7 @@ import hashlib
 import json
 import os
 import signal
+import socket
 import ssl
 import sys
 import threading
@@ -479,6 +481,21 @@ def error_reply(code, message, request_id):
 class Server(ThreadingHTTPServer):
     daemon_threads = True
 
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.connections = set()        # open client connections, cut when the endpoint goes down
+        self.connections_lock = threading.Lock()
+
+    def cut_connections(self, keep=None):
+        with self.connections_lock:
+            for connection in list(self.connections):
+                if connection is keep:
+                    continue
+                try:
+                    connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
     def handle_error(self, request, client_address):
         # Clients that drop connections or refuse our certificate are part of the tests: stay quiet.
         pass
@@ -490,6 +507,19 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+    def setup(self):
+        super().setup()
+        with self.server.connections_lock:
+            self.server.connections.add(self.connection)
+
+    def finish(self):
+        with self.server.connections_lock:
+            self.server.connections.discard(self.connection)
+        try:
+            super().finish()
+        except OSError:
+            pass
 
     def send_bytes(self, status, body, content_type="application/json; charset=utf-8"):
         self.send_response(status)
@@ -629,7 +659,8 @@ class Handler(BaseHTTPRequestHandler):
             command = json.loads(body)
             name = command.pop("cmd")
             if name in ("down", "up"):    # outside the lock: stopping a listener waits for its loop
-                reply = self.server.runner.switch(int(command["endpoint"]), name == "up")
+                reply = self.server.runner.switch(int(command["endpoint"]), name == "up", keep=self.connection)
+                self.close_connection = True
             else:
                 with node.lock:
                     reply = self.run_control(node, name, command)
@@ -710,7 +741,7 @@ class Runner:
         endpoint.server, endpoint.port = server, server.server_address[1]
         threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
-    def switch(self, index, up):
+    def switch(self, index, up, keep=None):
         with self.switch_lock:
             endpoint = self.node.select(index)[0]
             if up and endpoint.server is None:
@@ -718,6 +749,7 @@ class Runner:
             elif not up and endpoint.server is not None:
                 server, endpoint.server = endpoint.server, None
                 threading.Thread(target=lambda: (server.shutdown(), server.server_close())).start()
+                server.cut_connections(keep)    # kept-alive connections die with the server too
                 # The socket closes once the serve loop has stopped (at most one poll interval).
                 deadline = time.monotonic() + 2
                 while server.socket.fileno() != -1 and time.monotonic() < deadline:

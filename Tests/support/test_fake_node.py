@@ -527,16 +527,24 @@ def test_endpoints_share_one_chain_and_fail_on_their_own():
         process.control("fault", mode="gql_error", code="REQUEST_TIMEOUT", message="Request timed out", count=1,
                         endpoint=1)
         assert scan(second)["errors"][0]["extensions"] == {"code": "REQUEST_TIMEOUT"}
+        import http.client
+        kept = http.client.HTTPConnection("127.0.0.1", process.port, timeout=5)    # a kept-alive client
+        kept.request("POST", "/", b'{"jsonrpc":"2.0","id":1,"method":"iota_getChainIdentifier","params":[]}',
+                     {"Content-Type": "application/json"})
+        assert kept.getresponse().read()
         second.control("down", endpoint=0)
         with pytest.raises(urllib.error.URLError) as refused:
             process.rpc("iota_getChainIdentifier", [])
         assert isinstance(refused.value.reason, ConnectionRefusedError)
+        with pytest.raises((OSError, http.client.HTTPException)):       # its connection was cut too
+            kept.request("POST", "/", b"{}", {"Content-Type": "application/json"})
+            kept.getresponse().read()
         assert second.control("state")["endpoints"][0]["up"] is False
         second.control("up", endpoint=0)
         process.control("fault", endpoint=0, mode="none")
         assert process.rpc("iota_getChainIdentifier", [])["result"] == "6364aad5"
         counts = process.control("state")["endpoints"]
-        assert counts[0]["requests"]["iota_getChainIdentifier"] == 5 and counts[1]["requests"]["graphql"] == 2
+        assert counts[0]["requests"]["iota_getChainIdentifier"] == 6 and counts[1]["requests"]["graphql"] == 2
     finally:
         process.stop()
 
