@@ -72,8 +72,8 @@ class Node:
         self.down.add(endpoint)
 
     def bring_up(self, endpoint):
+        self.control("up", endpoint=endpoint)          # sent to an endpoint that is up
         self.down.discard(endpoint)
-        self.control("up", endpoint=endpoint)
 
     def requests(self, endpoint=None, name=None):
         """Requests served (all endpoints, or one), all kinds or one kind (`graphql`, a method…)."""
