@@ -184,3 +184,23 @@ def node_digest(serial):
     sys.path.insert(0, os.path.join(ROOT, "Tests", "support"))
     from fake_node import base58
     return base58(hashlib.sha256(b"tx%d" % serial).digest())
+
+
+def test_history_pruned_below_the_watermark_is_reported_not_skipped(rig):
+    node, d = rig("graphql", {"iota.credit_existing": "yes"})
+    node.pay(1 * IOTA)
+    wait_until(lambda: credited(d) == IOTA, what="the first payment")
+    d.stop()
+    lost = node.pay(2 * IOTA)[0]              # lands while the daemon is stopped…
+    node.pay(3 * IOTA)
+    node.control("prune", count=2)            # …and the node forgets it before the daemon is back
+    d.start()
+    wait_until(lambda: credited(d) == 4 * IOTA, what="the payment the node still has")
+    wait_until(lambda: "keeps checkpoints from" in d.log_text() or "available range" in d.log_text(),
+               what="the gap reported")
+    metrics = "\n".join(d.ok("metrics"))
+    assert "tanglemeter_payment_history_gaps_total 1" in metrics
+    time.sleep(1.0 * SLOW)
+    gap_lines = [line for line in d.log_text().splitlines() if "keeps checkpoints from" in line]
+    assert len(gap_lines) == 1, gap_lines      # once, not every scan
+    assert lost not in d.log_text() and credited(d) == 4 * IOTA
