@@ -166,11 +166,11 @@ public struct PaymentPoller: Sendable {
         backoff.recordSuccess(nowMs: nowMs)
     }
 
-    /// The reply credits nothing; the scan under way is dropped (W does not move), its meter goes to
-    /// the back of the queue, and the next URL takes over. Once every URL has failed in a row, the
-    /// backoff holds the next attempt.
+    /// The reply credits nothing; the scan under way is dropped (W does not move) and the next URL
+    /// takes over at once. Once every URL has failed in a row, the backoff holds the next attempt
+    /// and the meter goes to the back of the queue (one address a node fails on cannot starve the rest).
     mutating func fail(_ message: String, nowMs: Int64) {
-        if let meter = task?.account?.meter { dueMs[meter] = nowMs.addingSaturating(settings.pollIntervalMs) }
+        let meter = task?.account?.meter
         task = nil
         let count = settings.endpoints.count
         if nodeOK || count > 1 { effects.append(.log(.warning, "payments: " + message)) }
@@ -184,6 +184,7 @@ public struct PaymentPoller: Sendable {
             effects.append(.log(.notice, "payments: switching to \(settings.endpoints[active].text)"))
         }
         if failuresInRow % count == 0 {
+            if let meter { dueMs[meter] = nowMs.addingSaturating(settings.pollIntervalMs) }
             backoff.recordFailure(nowMs: nowMs)
             retryAtMs = backoff.nextAttemptAt(nowMs: nowMs)
         } else {
