@@ -12,6 +12,12 @@ public final class PaymentPoller {
         public var chain: IotaChain
         public var creditExisting: Bool
         public var pollIntervalMs: Int64
+        /// First start with `credit_existing = no` and a clock the kernel says is synchronised: the
+        /// daemon's start (Unix ms), so a payment made after it while the node could not be reached
+        /// yet is credited; nil: the node's checkpoint at first contact is the baseline.
+        public var startedWallMs: Int64? = nil
+        /// Unix ms minus the poller's (monotonic) ms: turns `nowMs` into wall time.
+        public var wallOffsetMs: Int64 = 0
 
         public init(endpoints: [NodeEndpoint], chain: IotaChain, creditExisting: Bool, pollIntervalMs: Int64) {
             self.endpoints = endpoints

@@ -32,6 +32,9 @@ struct Task {
     var cursors: Set<String> = []
     var pages = 0
     var reachedWatermark = false
+    /// A first start by a synchronised clock: only payments stamped in this window (from the start
+    /// to a minute past now) are credited; the rest is the baseline.
+    var creditWindowMs: ClosedRange<Int64>? = nil
 }
 
 extension PaymentPoller {
@@ -61,7 +64,14 @@ extension PaymentPoller {
             task = Task(account: account, kind: .scan(from: nil), step: graphQL ? .page(nil) : .chain)
             task.persist = true
         case .fresh:
-            task = Task(account: account, kind: .baseline, step: graphQL ? .bootstrap : .chain)
+            if let started = settings.startedWallMs {
+                // Scanned from the oldest: crediting only what was stamped since the start.
+                task = Task(account: account, kind: .scan(from: nil), step: graphQL ? .page(nil) : .chain)
+                task.persist = true
+                task.creditWindowMs = started...max(started, nowMs.addingSaturating(settings.wallOffsetMs + 60_000))
+            } else {
+                task = Task(account: account, kind: .baseline, step: graphQL ? .bootstrap : .chain)
+            }
         }
         return task
     }
@@ -191,6 +201,7 @@ extension PaymentPoller {
     func record(_ tx: ScannedTransaction, into task: inout Task) {
         switch tx.verdict {
         case .payment(let payment):
+            if let window = task.creditWindowMs, !window.contains(payment.timestampMs) { return }
             if !task.payments.contains(where: { $0.digest == payment.digest }) { task.payments.append(payment) }
         case .unusable(let reason):
             task.unusable.append(tx.label + ": " + reason)

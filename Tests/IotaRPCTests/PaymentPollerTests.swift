@@ -280,3 +280,34 @@ func tx(_ n: Int, at checkpoint: UInt64, _ amount: Int64 = 1_000, success: Bool 
 func errors_isScan(_ request: PaymentPoller.Request) -> Bool {
     String(decoding: request.body, as: UTF8.self).contains("transactionBlocks(")
 }
+
+@Suite struct FirstStartClockTests {
+    /// The model node stamps every transaction 2026-11-30T09:56:01.123Z.
+    let stamp: Int64 = 1_796_032_561_123
+
+    func harness(started: Int64, wallNow: Int64) -> PollerHarness {
+        var h = PollerHarness(start: .fresh)
+        var settings = h.poller.settings
+        settings.startedWallMs = started
+        settings.wallOffsetMs = wallNow - h.nowMs
+        h.poller.reconfigure(settings, seed: 3)
+        h.graphQL.add(tx(1, at: 8, 5_000))
+        return h
+    }
+
+    @Test func aSynchronisedClockCreditsWhatWasPaidSinceTheStart() {
+        var h = harness(started: stamp - 1_000, wallNow: stamp + 500)
+        h.run()
+        #expect(h.credited == [digest(1).text: 5_000] && h.watermark == .some(10))
+    }
+
+    @Test func paymentsBeforeTheStartOrStampedInTheFutureAreTheBaseline() {
+        var before = harness(started: stamp + 1_000, wallNow: stamp + 2_000)
+        before.run()
+        #expect(before.credited.isEmpty && before.watermark == .some(10))
+        // A node whose stamps run an hour ahead of our clock: not trusted, baseline.
+        var ahead = harness(started: stamp - 3_600_000 - 1_000, wallNow: stamp - 3_600_000)
+        ahead.run()
+        #expect(ahead.credited.isEmpty && ahead.watermark == .some(10))
+    }
+}
