@@ -136,6 +136,7 @@ extension ReplyFields {
 
 extension IotaChain {
     /// Checks a chain identifier field: 8 lowercase hex digits, and this network's.
+    @inline(never)
     func verify(_ field: ReplyFields) throws(IotaRPCError) {
         let identifier = try field.string()
         let bytes = Array(identifier.utf8)
