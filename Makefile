@@ -37,15 +37,20 @@ FUZZ_SECONDS ?= 8
 E2E_TIMEOUT  ?= 300
 # The stages of `make check`, in order; Tests/check.sh runs each as `make <stage>`, times it, and
 # ends with one "N passed, M failed, K skipped" line.
-CHECK_STAGES ?= builds test fuzz e2e e2e-aarch64 check-gpio
+CHECK_STAGES ?= builds test fuzz e2e e2e-aarch64 check-gpio check-trixie e2e-trixie
 
 APT_PACKAGES := libgpiod-dev libcurl4-openssl-dev socat pkg-config gpiod mbpoll file busybox-static \
                 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static binutils-aarch64-linux-gnu \
-                python3-venv util-linux openssl ca-certificates
-APT_ARM64    := libcurl4-openssl-dev:arm64 libgpiod-dev:arm64
+                python3-venv util-linux openssl ca-certificates prometheus prometheus-node-exporter \
+                qemu-system-arm cpio gcc libfaketime
+APT_ARM64    := libcurl4-openssl-dev:arm64
+# Debian starts and enables these packages' services on install (on 9090 and 9100); the tests run
+# their own on free loopback ports. So when `make deps` installed one, it stops and disables what
+# the package started; a machine where they were installed before is left as it was.
+APT_NO_SERVICE := prometheus prometheus-node-exporter
 
 .PHONY: help deps venv build build-tests builds test firmware firmware-aarch64 e2e e2e-aarch64 fuzz check \
-        check-gpio demo demo-shell bench soak abuse install clean
+        check-gpio gpiod-abi check-trixie e2e-trixie demo demo-shell bench soak abuse install clean
 
 help:
 	@echo "make demo              run the whole story on simulated hardware"
@@ -69,6 +74,9 @@ deps:
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  for s in $(APT_NO_SERVICE); do case " $$missing " in *" $$s "*) \
+	    if [ -d /run/systemd/system ]; then systemctl disable --now -q $$s; \
+	    else invoke-rc.d $$s stop; update-rc.d $$s disable; fi >/dev/null 2>&1 || true;; esac; done; \
 	fi; \
 	missing=""; for p in $(APT_ARM64); do $(have_pkg) || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -99,7 +107,25 @@ build-tests:
 builds:
 	@$(MAKE) --no-print-directory -j3 --output-sync=target firmware firmware-aarch64 build-tests
 
-firmware:
+# The libgpiod prototypes Sources/CGPIOD declares for itself (the firmware dlopen()s libgpiod and
+# links none), checked against each library's real header before any firmware is built: 1.6's from
+# libgpiod-dev (installed), 2.x's from bookworm-backports' libgpiod-dev, fetched through a second
+# apt state (Tests/vm/debs.sh) into the download cache and unpacked into build/, never installed.
+VM_CACHE     ?= $(or $(TANGLEMETER_VM_CACHE),/var/cache/tanglemeter-gpio-vm)
+BACKPORTS    := $(VM_CACHE)/debs/bookworm-backports-amd64
+GPIOD_ABI_C  := Sources/CGPIOD/check/gpiod-abi.c
+gpiod-abi: build/gpiod-abi.ok
+build/gpiod-v2/usr/include/gpiod.h:
+	@rm -rf build/gpiod-v2 && mkdir -p build/gpiod-v2
+	@dpkg-deb -x "$$(bash Tests/vm/debs.sh bookworm-backports amd64 $(BACKPORTS) libgpiod-dev)" build/gpiod-v2
+	@touch $@
+build/gpiod-abi.ok: $(GPIOD_ABI_C) $(wildcard Sources/CGPIOD/*.h) build/gpiod-v2/usr/include/gpiod.h
+	@cc -fsyntax-only -std=gnu11 -Wall -Werror -DTM_GPIOD_V=1 $(GPIOD_ABI_C)
+	@cc -fsyntax-only -std=gnu11 -Wall -Werror -DTM_GPIOD_V=2 -Ibuild/gpiod-v2/usr/include $(GPIOD_ABI_C)
+	@echo "libgpiod prototypes match libgpiod-dev 1.6 and $$(sed -n 's/^Version: //p' build/gpiod-v2/usr/lib/*/pkgconfig/libgpiod.pc)"
+	@touch $@
+
+firmware: build/gpiod-abi.ok
 	@mkdir -p build
 	@for p in $(PRODUCTS); do \
 	  EMBEDDED=1 $(SWIFT) build -c release --product $$p --scratch-path .build-embedded \
@@ -126,7 +152,7 @@ build/aarch64-toolset.json: Makefile
 # The Pi build: the Embedded stdlib for aarch64-none-none-elf, linked through clang with the cross gcc's
 # start files and the toolchain's lld (LTO needs it) against arm64 glibc, libcurl and libgpiod
 # (see README, "Building for the Pi").
-firmware-aarch64: build/aarch64-toolset.json
+firmware-aarch64: build/aarch64-toolset.json build/gpiod-abi.ok
 	@mkdir -p build/aarch64
 	@for p in $(PRODUCTS); do \
 	  PKG_CONFIG_PATH=/usr/lib/aarch64-linux-gnu/pkgconfig EMBEDDED=1 $(SWIFT) build -c release \
@@ -170,13 +196,24 @@ soak: venv firmware
 	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/asan/lsan.supp $(SWIFT) test --sanitize=address --scratch-path .build-asan
 	@cat build/soak-figures.txt
 
-# The gpiod backend on real kernel GPIO chips: Debian 12's kernel in QEMU with gpio-sim chips
-# (Tests/vm/gpio-vm.sh; cache in /var/cache/tanglemeter-gpio-vm). Two decoy chips come first, so
-# the header chip is not gpiochip0; Tests/vm/tests.sh relabels it for the Pi 4 and for no Pi.
-GPIO_VM_CHIPS := --chip decoy-a:8 --chip decoy-b:8 --chip pinctrl-rp1:32
+# The gpiod backend and the watchdog on real kernels: Debian 12's kernel in QEMU with gpio-sim chips
+# and an i6300ESB watchdog (Tests/vm/gpio-vm.sh; downloads cached in /var/cache/tanglemeter-gpio-vm),
+# booted three times by Tests/vm/check.sh: with libgpiod 1.6 only, with libgpiod 2.x only, without.
 check-gpio: firmware
-	bash Tests/vm/gpio-vm.sh $(GPIO_VM_CHIPS) --add build/tanglemeter --add build/meter-sim \
-	  --add Tests/vm/tests.sh --run 'sh tests.sh'
+	@bash Tests/vm/check.sh
+
+# Raspberry Pi OS trixie (Debian 13 arm64), the Imager's default since 2025-10: a sysroot of trixie's
+# arm64 runtime packages and its arm64 kernel, built with a second apt state and cached in
+# /var/cache/tanglemeter-trixie (Tests/trixie/sysroot.sh; ~110 MB of downloads, once).
+# check-trixie boots it under qemu-system-aarch64 with BusyBox as init, which starts the aarch64
+# firmware by etc/init.d/tanglemeter on the virt board's PL061 GPIO chip (Tests/trixie/vm.sh).
+# e2e-trixie runs the e2e-aarch64 suite again with the binaries in a chroot of that sysroot
+# (E2E_TRIXIE_ARGS: pytest arguments instead of the whole suite, e.g. "-k relay").
+check-trixie: firmware-aarch64
+	bash Tests/trixie/vm.sh
+
+e2e-trixie: venv firmware-aarch64
+	PY=$(CURDIR)/$(PY) E2E_TIMEOUT=$(E2E_TIMEOUT) bash Tests/trixie/e2e-chroot.sh $(E2E_TRIXIE_ARGS)
 
 # The story on simulated hardware (Tests/demo/demo.sh, etc/demo.conf): two meters on a meter-sim bus,
 # the IOTA node stand-in on loopback, the daemon with sim GPIO. Stops everything it started.
@@ -195,7 +232,9 @@ bench: deps venv
 	@$(PY) Tests/bench/bench.py
 
 # make install [DESTDIR=…] [ARCH=aarch64]: the binary, the init script, the systemd unit, and the
-# sample configuration unless one is already there (an operator's config is never overwritten).
+# sample configuration unless one is already there (an operator's config is never overwritten);
+# for Prometheus (README, "Many sockets") the textfile writer with its systemd service and timer
+# (not enabled), and in /usr/share/tanglemeter the rules with their unit tests and a cron.d example.
 ARCH    ?= $(shell uname -m)
 BINDIR   = $(if $(filter aarch64 arm64,$(ARCH)),build/aarch64,build)
 install:
@@ -203,6 +242,12 @@ install:
 	install -D -m 0755 $(BINDIR)/tanglemeter $(DESTDIR)/usr/sbin/tanglemeter
 	install -D -m 0755 etc/init.d/tanglemeter $(DESTDIR)/etc/init.d/tanglemeter
 	install -D -m 0644 etc/systemd/tanglemeter.service $(DESTDIR)/lib/systemd/system/tanglemeter.service
+	install -D -m 0755 etc/tanglemeter-textfile $(DESTDIR)/usr/sbin/tanglemeter-textfile
+	install -D -m 0644 -t $(DESTDIR)/lib/systemd/system etc/systemd/tanglemeter-textfile.service \
+	  etc/systemd/tanglemeter-textfile.timer
+	install -D -m 0644 -t $(DESTDIR)/usr/share/tanglemeter/prometheus etc/prometheus/tanglemeter.rules.yml \
+	  etc/prometheus/tanglemeter.rules.test.yml
+	install -D -m 0644 etc/cron.d/tanglemeter-textfile $(DESTDIR)/usr/share/tanglemeter/cron.d/tanglemeter-textfile
 	@if [ -e $(DESTDIR)/etc/tanglemeter.conf ]; then \
 	  echo "keeping existing $(DESTDIR)/etc/tanglemeter.conf"; \
 	else install -D -m 0640 etc/tanglemeter.conf $(DESTDIR)/etc/tanglemeter.conf; fi

@@ -23,6 +23,15 @@ let noInlining: [SwiftSetting] = embedded
     ? [.unsafeFlags(["-Xfrontend", "-sil-inline-threshold", "-Xfrontend", "0"])]
     : []
 
+// Firmware only: Swift 6.3's Embedded runtime returns a masked pointer from swift_bridgeObjectRetain,
+// which corrupts strings (swiftlang/swift#91151); Sources/EmbeddedRuntimeFix replaces it at link time.
+let runtimeFix: [Target.Dependency] = embedded ? ["EmbeddedRuntimeFix"] : []
+// No unwind tables: under full LTO one C file asking for them puts an .eh_frame entry on every
+// function of the firmware (+130 KB on x86_64).
+let runtimeFixTarget: [Target] = embedded
+    ? [.target(name: "EmbeddedRuntimeFix", cSettings: [.unsafeFlags(["-fno-asynchronous-unwind-tables"])])]
+    : []
+
 func module(_ name: String, _ deps: [Target.Dependency] = [], inlining: Bool = false) -> Target {
     .target(name: name, dependencies: deps, swiftSettings: swiftFlags + (inlining ? [] : noInlining))
 }
@@ -33,11 +42,12 @@ let package = Package(
         .executable(name: "tanglemeter", targets: ["tanglemeter"]),
         .executable(name: "meter-sim", targets: ["meter-sim"]),
     ],
-    targets: [
-        // C through module maps: libc, libcurl, libgpiod (the last two found by pkg-config).
+    targets: runtimeFixTarget + [
+        // C through module maps: libc, libcurl (found by pkg-config), and libgpiod's functions
+        // declared by the shim itself: it is dlopen()ed at run time, never linked (DESIGN §2).
         .systemLibrary(name: "CSystem", path: "Sources/CSystem"),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl"),
-        .systemLibrary(name: "CGPIOD", path: "Sources/CGPIOD", pkgConfig: "libgpiod"),
+        .systemLibrary(name: "CGPIOD", path: "Sources/CGPIOD"),
 
         // The functional core: values in, values out, no system calls.
         module("ModbusRTU"),
@@ -45,21 +55,21 @@ let package = Package(
         module("Ledger"),
         module("Journal", ["Ledger", "CSystem"]),
         module("IotaRPC", ["Ledger"]),
-        module("Config", ["Ledger", "IotaRPC"]),
+        module("Config", ["Ledger", "IotaRPC", "Meters"]),
         module("Control", ["Ledger"], inlining: true),
 
         // The imperative shell.
         module("Daemon", ["ModbusRTU", "Meters", "Ledger", "Journal", "IotaRPC", "Config", "Control",
                           "CSystem", "CCurl", "CGPIOD"]),
-        .executableTarget(name: "tanglemeter", dependencies: ["Daemon"],
+        .executableTarget(name: "tanglemeter", dependencies: ["Daemon"] + runtimeFix,
                           swiftSettings: swiftFlags + noInlining, linkerSettings: firmwareLink),
-        .executableTarget(name: "meter-sim", dependencies: ["ModbusRTU", "CSystem"],
+        .executableTarget(name: "meter-sim", dependencies: ["ModbusRTU", "CSystem"] + runtimeFix,
                           swiftSettings: swiftFlags + noInlining, linkerSettings: firmwareLink),
 
         // Unit tests (normal mode only), with one seeded generator they share.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ModbusRTUTests", dependencies: ["TestSupport", "ModbusRTU"]),
-        .testTarget(name: "MetersTests", dependencies: ["Meters", "ModbusRTU"]),
+        .testTarget(name: "MetersTests", dependencies: ["TestSupport", "Meters", "ModbusRTU"]),
         .testTarget(name: "LedgerTests", dependencies: ["TestSupport", "Ledger"]),
         .testTarget(name: "JournalTests", dependencies: ["TestSupport", "Journal", "Ledger"]),
         .testTarget(name: "IotaRPCTests", dependencies: ["TestSupport", "IotaRPC", "Ledger"], exclude: ["Samples"]),

@@ -21,6 +21,7 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -32,6 +33,7 @@
 #include <sys/types.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <linux/watchdog.h>
 
 static inline int tm_errno(void) { return errno; }
 static inline void tm_set_errno(int value) { errno = value; }
@@ -47,15 +49,10 @@ static inline int tm_ioctl_exclusive(int fd) { return ioctl(fd, TIOCEXCL); }
 // Reads back the TIOCEXCL flag (Linux >= 3.8): tests prove the port holds its line exclusively.
 static inline int tm_ioctl_get_exclusive(int fd, int *exclusive) { return ioctl(fd, TIOCGEXCL, exclusive); }
 static inline int tm_ioctl_bytes_readable(int fd, int *count) { return ioctl(fd, FIONREAD, count); }
-
-// adjtimex(2) with modes 0 only reads: TIME_ERROR means the kernel's clock is not synchronised
-// (a Pi without RTC before NTP has run).
-static inline int tm_clock_synchronised(void) {
-    struct timex t;
-    memset(&t, 0, sizeof t);
-    int state = adjtimex(&t);
-    return state != -1 && state != TIME_ERROR;
-}
+// SIOCOUTQ (= TIOCOUTQ) on a Unix stream socket: bytes sent that the peer has not read yet.
+static inline int tm_ioctl_bytes_unread_by_peer(int fd, int *count) { return ioctl(fd, TIOCOUTQ, count); }
+// A hardware watchdog's timeout in seconds; the driver may round it and writes back what it set.
+static inline int tm_watchdog_set_timeout(int fd, int *seconds) { return ioctl(fd, WDIOC_SETTIMEOUT, seconds); }
 
 // Function-like macros from <sys/stat.h>.
 static inline int tm_is_socket(mode_t mode) { return S_ISSOCK(mode); }

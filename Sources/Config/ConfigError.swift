@@ -34,11 +34,32 @@ public struct ConfigProblem: Equatable, Sendable {
     }
 
     /// `/etc/tanglemeter.conf:12: key 'serial.baud': expected 1200…115200, got '9601'`
+    /// Control characters from the file (an escape sequence, a carriage return) are shown as
+    /// `\xNN`: a message must not drive the operator's terminal or forge a log line.
     public var message: String {
         var result = line > 0 ? "\(path):\(line): " : "\(path): "
         if let key { result += "key '\(key)': " }
-        return result + text
+        return escapingControlCharacters(result + text)
     }
+}
+
+/// `text` with C0 and C1 control characters and DEL written as `\xNN`.
+func escapingControlCharacters(_ text: String) -> String {
+    func isControl(_ v: UInt32) -> Bool { v < 0x20 || (v >= 0x7F && v <= 0x9F) }
+    guard text.unicodeScalars.contains(where: { isControl($0.value) }) else { return text }
+    let hex: [Character] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "a", "b", "c", "d", "e", "f"]
+    var result = ""
+    for scalar in text.unicodeScalars {
+        let v = scalar.value
+        if isControl(v) {
+            result += "\\x"
+            result.append(hex[Int(v >> 4)])
+            result.append(hex[Int(v & 15)])
+        } else {
+            result.unicodeScalars.append(scalar)
+        }
+    }
+    return result
 }
 
 /// A value that does not parse, saying what was expected; the parser adds file, line, key and the

@@ -1,5 +1,6 @@
 import IotaRPC
 import Ledger
+import Meters
 
 /// The resolved configuration of DESIGN §3.2: every key with its value, defaults applied.
 /// Built only by `Configuration.parse(text:path:)`, so every value in it has been validated.
@@ -16,6 +17,7 @@ public struct Configuration: Equatable, Sendable {
     public var iota = IotaSettings()
     /// `meter.fault_timeout`: how long a meter may be unreadable before its relay opens.
     public var meterFaultTimeout = Milliseconds(10_000)
+    public var watchdog = WatchdogSettings()
     /// `log`
     public var log = LogTarget.stderr
     /// The `[meter NAME]` sections in file order; at least one, names and lines unique.
@@ -104,6 +106,13 @@ public enum GPIOChip: Equatable, Sendable {
     }
 }
 
+/// `watchdog.*`: a hardware watchdog petted while the loop turns. No `device`: none.
+public struct WatchdogSettings: Equatable, Sendable {
+    public var device: String? = nil
+    /// Whole seconds, 1…255 (WDIOC_SETTIMEOUT takes seconds; the Pi allows at most 15).
+    public var timeout = Milliseconds(15_000)
+}
+
 /// `iota.*`: payments. No `node`: payments off, credit only by admin command.
 public struct IotaSettings: Equatable, Sendable {
     /// `iota.node`: the endpoints, tried in this order; empty: payments off.
@@ -120,10 +129,8 @@ public enum LogTarget: String, Equatable, Sendable {
     case stderr, syslog
 }
 
-/// `model`: supported meter models.
-public enum MeterModel: String, Equatable, Sendable {
-    case pzem004t
-}
+/// `model`: the supported meter models, as the Meters module defines them.
+public typealias MeterModel = Meters.MeterModel
 
 /// A GPIO output line (relay or LED).
 public struct GPIOLine: Equatable, Sendable {

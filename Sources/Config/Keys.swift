@@ -1,5 +1,6 @@
 import IotaRPC
 import Ledger
+import Meters
 
 /// Why one `key = value` line was refused.
 enum KeyProblem: Error {
@@ -21,7 +22,7 @@ enum Keys {
         "serial.device", "serial.baud", "serial.format", "serial.timeout", "poll.interval",
         "socket.path", "socket.mode", "socket.admin_group", "journal.path", "journal.checkpoint",
         "gpio.backend", "gpio.chip", "gpio.sim_dir", "iota.node", "iota.poll_interval", "iota.chain",
-        "iota.ca_file", "iota.credit_existing", "meter.fault_timeout", "log",
+        "iota.ca_file", "iota.credit_existing", "meter.fault_timeout", "watchdog.device", "watchdog.timeout", "log",
     ]
     static let meter = [
         "model", "modbus.address", "relay.line", "relay.active_low", "led.line", "led.active_low",
@@ -32,6 +33,8 @@ enum Keys {
     static let socketPathMax = 107
     /// GPIO line offsets: far above any real chip's line count, small enough for a file name.
     static let lineOffsets = 0...1023
+    /// `max_power`'s bound in deciwatts: 1000 kW.
+    static let maxPowerLimit: Int64 = 10_000_000
 }
 
 extension Configuration {
@@ -67,6 +70,8 @@ extension Configuration {
         case "iota.ca_file": iota.caFile = try Values.path(value)
         case "iota.credit_existing": iota.creditExisting = try Values.bool(value)
         case "meter.fault_timeout": meterFaultTimeout = try Values.duration(value, 100...86_400_000)
+        case "watchdog.device": watchdog.device = try Values.path(value)
+        case "watchdog.timeout": watchdog.timeout = try Values.wholeSeconds(value, 1...255)
         case "log":
             guard let target = LogTarget(rawValue: String(value)) else { throw Expected("stderr or syslog") }
             log = target
@@ -108,7 +113,7 @@ struct MeterDraft {
     private mutating func apply(_ key: Substring, _ value: Substring) throws(Expected) -> Bool {
         switch key {
         case "model":
-            guard let model = MeterModel(rawValue: String(value)) else { throw Expected("pzem004t") }
+            guard let model = MeterModel(rawValue: String(value)) else { throw Expected("pzem004t, sdm120 or sdm630") }
             config.model = model
         case "modbus.address": config.modbusAddress = try Values.integer(value, 1...247)
         case "relay.line": relayLine = try Values.integer(value, Keys.lineOffsets)
@@ -119,7 +124,11 @@ struct MeterDraft {
         case "tariff": tariff = try Values.tariff(value)
         case "max_power":
             guard let power = try? Deciwatts.parse(value) else { throw Expected("a power like 2300W, 2300.5W or 2.3kW") }
-            guard power.value > 0 else { throw Expected("a power above 0, like 2300W or 2.3kW") }
+            // Above 1 MW is no circuit a PZEM or an Eastron meter serves (the largest, an SDM630
+            // on 100 A a phase, is ~70 kW): a typo, e.g. kW for W, not a limit.
+            guard power.value > 0 && power.value <= Keys.maxPowerLimit else {
+                throw Expected("a power above 0 and at most 1000kW, like 2300W or 2.3kW")
+            }
             config.maxPower = power
         case "max_power.grace": config.maxPowerGrace = try Values.duration(value, 0...3_600_000)
         case "low_credit":

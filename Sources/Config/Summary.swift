@@ -1,5 +1,6 @@
 import IotaRPC
 import Ledger
+import Meters
 
 extension Configuration {
     /// The resolved configuration for `--check`: every key of DESIGN §3.2 with its value, defaults
@@ -29,6 +30,8 @@ extension Configuration {
         entry("iota.ca_file", iota.caFile)
         entry("iota.credit_existing", yesNo(iota.creditExisting))
         entry("meter.fault_timeout", meterFaultTimeout.text)
+        entry("watchdog.device", watchdog.device)
+        entry("watchdog.timeout", watchdog.timeout.text)
         entry("log", log.rawValue)
         for meter in meters {
             lines.append("")

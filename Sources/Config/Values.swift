@@ -29,6 +29,16 @@ enum Values {
         return value
     }
 
+    /// A duration of whole seconds within `range` (seconds), for `watchdog.timeout`: the kernel's
+    /// WDIOC_SETTIMEOUT takes seconds, so 1500ms would be silently rounded by someone.
+    static func wholeSeconds(_ text: Substring, _ range: ClosedRange<Int64>) throws(Expected) -> Milliseconds {
+        let expected = Expected("whole seconds from \(range.lowerBound)s to \(range.upperBound)s "
+                                + "(a Raspberry Pi's watchdog allows at most 15s)")
+        guard let value = try? Milliseconds.parse(text), value.value % 1000 == 0,
+              range.contains(value.value / 1000) else { throw expected }
+        return value
+    }
+
     /// `8N1`, `8N2`, `8E1`, `7O1` …: data bits 5…8, parity N/E/O, stop bits 1 or 2.
     static func serialFormat(_ text: Substring) throws(Expected) -> SerialFormat {
         let bytes = Array(text.utf8)
@@ -120,13 +130,12 @@ enum Values {
         return amount
     }
 
-    /// A tariff, `0.25 IOTA/kWh` or `250000000 nanos/kWh`.
+    /// A tariff, `0.25 IOTA/kWh` or `250000000 nanos/kWh`, above 0: a zero tariff would give
+    /// energy away under the look of billing (`relay M on` is the way to give it, and is logged).
     static func tariff(_ text: Substring) throws(Expected) -> Tariff {
-        do {
-            return try Tariff.parse(text)
-        } catch {
-            throw Expected("a price like 0.25 IOTA/kWh or 250000000 nanos/kWh (up to 9 decimals)")
-        }
+        let expected = Expected("a price above 0 like 0.25 IOTA/kWh or 250000000 nanos/kWh (up to 9 decimals)")
+        guard let tariff = try? Tariff.parse(text), tariff.pricePerKWh.value > 0 else { throw expected }
+        return tariff
     }
 
     /// Whether `name` is a valid meter name: `[a-z0-9_-]{1,32}`.

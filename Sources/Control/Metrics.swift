@@ -10,11 +10,16 @@ extension Reply {
         family.gauge("relay_closed", "1 when the relay is closed.", meters) { $0.relayOn ? "1" : "0" }
         family.begin("relay_reason", "gauge", "The reason for the relay state (1 for the current one).")
         for m in meters { family.sample(labels: [("meter", m.name), ("reason", m.reason.rawValue)], "1") }
-        family.gauge("balance_nanos", "Credit left: credited minus charged, in nanos.", meters) { decimal($0.balanceNanos) }
-        family.counter("credited_nanos_total", "Money credited, in nanos.", meters) { "\($0.credited.value)" }
-        family.counter("charged_nanos_total", "Money charged for energy, in nanos.", meters) { "\($0.charged.value)" }
-        family.counter("billed_wh_total", "Energy billed, in Wh.", meters) { "\($0.billed.value)" }
-        family.counter("payments_total", "Payments credited.", meters) { "\($0.payments)" }
+        // With a damaged journal the money figures are unknown (see `status`): no samples.
+        let money = view.moneyKnown ? meters : []
+        family.gauge("balance_nanos", "Credit left: credited minus charged, in nanos.", money) { decimal($0.balanceNanos) }
+        family.counter("credited_nanos_total", "Money credited, in nanos.", money) { "\($0.credited.value)" }
+        family.counter("charged_nanos_total", "Money charged for energy, in nanos.", money) { "\($0.charged.value)" }
+        family.counter("billed_wh_total", "Energy billed, in Wh.", money) { "\($0.billed.value)" }
+        family.counter("payments_total", "Payments credited.", money) { "\($0.payments)" }
+        family.gauge("credit_left_seconds", "Time until the balance reaches zero at the last 24 h's average power "
+                     + "(absent while unknown: under an hour of history, or no load).",
+                     money.filter { $0.creditLeftSeconds != nil }) { "\($0.creditLeftSeconds ?? 0)" }
         family.gauge("meter_up", "1 when the meter answers.", meters) { $0.meterOK ? "1" : "0" }
         let read = meters.filter { $0.reading != nil }
         family.gauge("meter_energy_wh", "The meter's own energy counter, in Wh.", read) { "\($0.reading?.energyWh ?? 0)" }
@@ -38,6 +43,10 @@ extension Reply {
         family.sample(labels: [], "\(view.paymentHistoryGaps)")
         family.begin("journal_damaged", "gauge", "1 when the journal is damaged and relays are held open.")
         family.sample(labels: [], view.journal == .damaged ? "1" : "0")
+        family.begin("journal_write_failing", "gauge", "1 while journal writes fail (disk full or I/O error) and credits are refused.")
+        family.sample(labels: [], view.journal == .full || view.journal == .failing ? "1" : "0")
+        family.begin("watchdog_armed", "gauge", "1 while a hardware watchdog (watchdog.device) is petted.")
+        family.sample(labels: [], view.watchdog ? "1" : "0")
         family.begin("uptime_seconds", "gauge", "Seconds since the daemon started.")
         family.sample(labels: [], "\(view.uptimeSeconds)")
         self = family.reply

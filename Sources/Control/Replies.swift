@@ -12,27 +12,35 @@ extension Reply {
         data("version", version)
     }
 
-    /// Per meter (all, or only `meter`): the twelve `M.*` lines; then `node`, `node.url`, `journal`, `uptime_s`.
-    /// A meter that has not answered yet shows zeros for its reading, and `M.meter fault`.
+    /// Per meter (all, or only `meter`): the `M.*` lines; then `node`, `node.url`, `gpio`, `watchdog`,
+    /// `journal`, `uptime_s`. A meter that has not answered yet shows zeros for its reading, and
+    /// `M.meter fault`. With `journal damaged` the money figures (balance, credited, charged,
+    /// billed, payments) come from a replay that stopped at the damage: they are `unknown`, never a
+    /// partial sum shown as a balance (and `balance == credited − charged` holds as unknown ==
+    /// unknown − unknown).
     public mutating func status(_ view: DaemonStatusView, meter: String? = nil) {
+        let known = view.moneyKnown
         for m in view.meters where meter == nil || m.name == meter {
             let p = m.name + "."
             let reading = m.reading
             data(p + "relay", m.relayOn ? "on" : "off")
             data(p + "reason", m.reason.rawValue)
-            data(p + "balance_nanos", decimal(m.balanceNanos))
-            data(p + "credited_nanos", "\(m.credited.value)")
-            data(p + "charged_nanos", "\(m.charged.value)")
-            data(p + "billed_wh", "\(m.billed.value)")
+            data(p + "balance_nanos", known ? decimal(m.balanceNanos) : "unknown")
+            data(p + "credited_nanos", known ? "\(m.credited.value)" : "unknown")
+            data(p + "charged_nanos", known ? "\(m.charged.value)" : "unknown")
+            data(p + "billed_wh", known ? "\(m.billed.value)" : "unknown")
             data(p + "meter_energy_wh", "\(reading?.energyWh ?? 0)")
             data(p + "power_w", fixed(reading?.powerDeciwatts ?? 0, decimals: 1))
             data(p + "voltage_v", fixed(reading?.voltageDecivolts ?? 0, decimals: 1))
             data(p + "current_a", fixed(reading?.currentMilliamps ?? 0, decimals: 3))
             data(p + "meter", m.meterOK ? "ok" : "fault")
-            data(p + "payments", "\(m.payments)")
+            data(p + "payments", known ? "\(m.payments)" : "unknown")
+            data(p + "credit_left_s", known ? (m.creditLeftSeconds.map { "\($0)" } ?? "unknown") : "unknown")
         }
         data("node", view.node.rawValue)
         if let url = view.nodeURL { data("node.url", url) }
+        data("gpio", view.gpio)
+        data("watchdog", view.watchdog ? "on" : "off")
         data("journal", view.journal.rawValue)
         data("uptime_s", "\(view.uptimeSeconds)")
     }
@@ -42,6 +50,7 @@ extension Reply {
     public mutating func meterDetail(_ m: MeterStatusView) {
         let p = m.name + "."
         data(p + "meter", m.meterOK ? "ok" : "fault")
+        data(p + "model", m.model)
         if let r = m.reading {
             data(p + "voltage_v", fixed(r.voltageDecivolts, decimals: 1))
             data(p + "current_a", fixed(r.currentMilliamps, decimals: 3))
@@ -50,6 +59,12 @@ extension Reply {
             data(p + "frequency_hz", fixed(r.frequencyDecihertz, decimals: 1))
             data(p + "power_factor", fixed(r.powerFactorHundredths, decimals: 2))
             data(p + "alarm", r.alarm ? "on" : "off")
+            for (index, phase) in r.phases.enumerated() {
+                let line = p + "l\(index + 1)."
+                data(line + "voltage_v", fixed(phase.voltageDecivolts, decimals: 1))
+                data(line + "current_a", fixed(phase.currentMilliamps, decimals: 3))
+                data(line + "power_w", fixed(phase.powerDeciwatts, decimals: 1))
+            }
             data(p + "reading_age_ms", "\(r.ageMs)")
         }
         data(p + "reads", "\(m.counters.reads)")
@@ -74,9 +89,9 @@ extension Reply {
 
 /// One `watch` line, `UNIX_MS M relay=on balance_nanos=N power_w=P energy_wh=N` with its `\n`,
 /// sent as each poll of meter M completes. `energy_wh` is the meter's own counter.
-public func watchLine(unixMs: Int64, meter m: MeterStatusView) -> String {
+public func watchLine(unixMs: Int64, meter m: MeterStatusView, moneyKnown: Bool = true) -> String {
     var reply = Reply()
-    reply.raw("\(unixMs) \(m.name) relay=\(m.relayOn ? "on" : "off") balance_nanos=\(decimal(m.balanceNanos))"
+    reply.raw("\(unixMs) \(m.name) relay=\(m.relayOn ? "on" : "off") balance_nanos=\(moneyKnown ? decimal(m.balanceNanos) : "unknown")"
               + " power_w=\(fixed(m.reading?.powerDeciwatts ?? 0, decimals: 1)) energy_wh=\(m.reading?.energyWh ?? 0)")
     return reply.text
 }

@@ -12,9 +12,13 @@ public struct MeterReadingView: Equatable, Sendable {
     public var alarm: Bool
     /// How long ago it was read.
     public var ageMs: Int64
+    /// A three-phase meter's lines L1…L3 (empty for single phase); the fields above are totals.
+    public var phases: [MeterPhaseView]
 
     public init(voltageDecivolts: Int64, currentMilliamps: Int64, powerDeciwatts: Int64, energyWh: Int64,
-                frequencyDecihertz: Int64, powerFactorHundredths: Int64, alarm: Bool, ageMs: Int64) {
+                frequencyDecihertz: Int64, powerFactorHundredths: Int64, alarm: Bool, ageMs: Int64,
+                phases: [MeterPhaseView] = []) {
+        self.phases = phases
         self.voltageDecivolts = voltageDecivolts
         self.currentMilliamps = currentMilliamps
         self.powerDeciwatts = powerDeciwatts
@@ -23,6 +27,19 @@ public struct MeterReadingView: Equatable, Sendable {
         self.powerFactorHundredths = powerFactorHundredths
         self.alarm = alarm
         self.ageMs = ageMs
+    }
+}
+
+/// One line of a three-phase meter.
+public struct MeterPhaseView: Equatable, Sendable {
+    public var voltageDecivolts: Int64
+    public var currentMilliamps: Int64
+    public var powerDeciwatts: Int64
+
+    public init(voltageDecivolts: Int64, currentMilliamps: Int64, powerDeciwatts: Int64) {
+        self.voltageDecivolts = voltageDecivolts
+        self.currentMilliamps = currentMilliamps
+        self.powerDeciwatts = powerDeciwatts
     }
 }
 
@@ -56,9 +73,16 @@ public struct MeterStatusView: Equatable, Sendable {
     /// nil until the meter has answered once.
     public var reading: MeterReadingView?
     public var counters: MeterCountersView
+    /// Seconds until the balance reaches zero at the last 24 h's average power; nil: `unknown`.
+    public var creditLeftSeconds: Int64?
+    /// The configured `model` (`meter METER` shows it).
+    public var model: String
 
     public init(name: String, relayOn: Bool, reason: RelayReason, credited: Nanos, charged: Nanos, billed: WattHours,
-                meterOK: Bool, payments: Int64, reading: MeterReadingView?, counters: MeterCountersView) {
+                meterOK: Bool, payments: Int64, reading: MeterReadingView?, counters: MeterCountersView,
+                creditLeftSeconds: Int64? = nil, model: String = "pzem004t") {
+        self.creditLeftSeconds = creditLeftSeconds
+        self.model = model
         self.name = name
         self.relayOn = relayOn
         self.reason = reason
@@ -81,9 +105,12 @@ public enum NodeHealth: String, Equatable, Sendable {
     case ok, fault, off
 }
 
-/// The journal's state as `status` shows it.
+/// The journal's state as `status` shows it. `damaged`: it does not describe a valid state;
+/// relays are held open until an operator acts. `full` (no space, quota or file size limit) and
+/// `failing` (another write error, e.g. EIO): it is sound, but the last write failed, so nothing
+/// is acknowledged until a write succeeds again; relays follow the credit rules.
 public enum JournalHealth: String, Equatable, Sendable {
-    case ok, damaged
+    case ok, damaged, full, failing
 }
 
 /// Everything `status` and `metrics` report.
@@ -99,11 +126,21 @@ public struct DaemonStatusView: Equatable, Sendable {
     public var paymentHistoryGaps: Int64 = 0
     public var journal: JournalHealth
     public var uptimeSeconds: Int64
+    /// The GPIO backend in use: `sim`, or `libgpiod-X.Y.Z`.
+    public var gpio: String
+    /// Whether a hardware watchdog (`watchdog.device`) is being petted.
+    public var watchdog: Bool
 
-    public init(meters: [MeterStatusView], node: NodeHealth, journal: JournalHealth, uptimeSeconds: Int64) {
+    public init(meters: [MeterStatusView], node: NodeHealth, journal: JournalHealth, uptimeSeconds: Int64,
+                gpio: String = "sim", watchdog: Bool = false) {
         self.meters = meters
         self.node = node
         self.journal = journal
         self.uptimeSeconds = uptimeSeconds
+        self.gpio = gpio
+        self.watchdog = watchdog
     }
+
+    /// Whether the money figures mean anything: not when the journal's replay stopped at damage.
+    public var moneyKnown: Bool { journal != .damaged }
 }

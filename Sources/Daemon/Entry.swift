@@ -10,6 +10,7 @@ let defaultConfigPath = "/etc/tanglemeter.conf"
 let usageText = """
 usage: tanglemeter [-c FILE]            run in the foreground (default /etc/tanglemeter.conf)
        tanglemeter -c FILE --check      validate FILE, print a summary, exit 0 or 1
+       tanglemeter -c FILE --scan       find the meters on FILE's bus: ADDRESS MODEL ENERGY_WH per meter
        tanglemeter -c FILE query CMD…   send one request to the running daemon, print its data lines
        tanglemeter --version | --help
 exit status: 0 clean stop, 1 bad arguments or configuration, 2 fatal runtime error
@@ -19,6 +20,7 @@ exit status: 0 clean stop, 1 bad arguments or configuration, 2 fatal runtime err
 enum Invocation: Equatable {
     case run(config: String)
     case check(config: String)
+    case scan(config: String)
     case query(config: String, words: [String])
     case version
     case help
@@ -29,6 +31,7 @@ func parseArguments(_ args: [String]) -> (Invocation?, String?) {
     var config = defaultConfigPath
     var i = 0
     var check = false
+    var scan = false
     while i < args.count {
         switch args[i] {
         case "--version": return (.version, nil)
@@ -40,15 +43,20 @@ func parseArguments(_ args: [String]) -> (Invocation?, String?) {
         case "--check":
             check = true
             i += 1
+        case "--scan":
+            scan = true
+            i += 1
         case "query":
             let words = Array(args[(i + 1)...])
             guard !words.isEmpty else { return (nil, "query needs a command, e.g. `query status`") }
-            guard !check else { return (nil, "--check and query do not go together") }
+            guard !check && !scan else { return (nil, "\(check ? "--check" : "--scan") and query do not go together") }
             return (.query(config: config, words: words), nil)
         default:
             return (nil, "unknown argument '\(args[i])'")
         }
     }
+    if check && scan { return (nil, "--check and --scan do not go together") }
+    if scan { return (.scan(config: config), nil) }
     return (check ? .check(config: config) : .run(config: config), nil)
 }
 
@@ -72,6 +80,9 @@ public func runMain(_ argv: [String]) -> Int32 {
         writeStdout(config.summary.map { $0 + "\n" }.joined())
         writeStdout("\(path): OK\n")
         return 0
+    case .scan(let path):
+        guard let config = loadConfiguration(path) else { return 1 }
+        return runScan(config)
     case .query(let path, let words):
         guard let config = loadConfiguration(path) else { return 1 }
         return runQuery(words: words, socketPath: config.socket.path)
@@ -99,41 +110,36 @@ func loadConfiguration(_ path: String) -> Configuration? {
     }
 }
 
-/// `query CMD…`: data lines to stdout; exit 0 on OK, or the ERR line to stderr and exit 1.
+/// `query CMD…`: data lines to stdout as they come; exit 0 on OK, or the ERR line to stderr and
+/// exit 1; 2 when the reply ends without a final line. `watch` streams until interrupted.
 func runQuery(words: [String], socketPath: String) -> Int32 {
     let line: String
     do { line = try queryLine(words) } catch {
         writeStderr("tanglemeter: \(error.message)\n")
         return 1
     }
-    let replyText: String
-    do { replyText = try QueryClient.send(line, to: socketPath) } catch {
+    var reader = ReplyReader()
+    var status: Int32? = nil
+    do {
+        try QueryClient.exchange(line, to: socketPath, streaming: words[0] == "watch") { chunk in
+            var out = ""
+            for event in reader.append(contentsOf: chunk) {
+                switch event {
+                case .data(let text): out += text + "\n"
+                case .ok: status = 0
+                case .error(_, let whole): status = 1; writeStdout(out); out = ""; writeStderr(whole + "\n")
+                case .broken(let why): status = 2; writeStdout(out); out = ""; writeStderr("tanglemeter: \(why)\n")
+                }
+                if status != nil { break }
+            }
+            writeStdout(out)
+            return status != nil
+        }
+    } catch {
         writeStderr("tanglemeter: \(error.message)\n")
         return 2
     }
-    var reader = ReplyReader()
-    var events = reader.append(contentsOf: Array(replyText.utf8))
-    if let last = reader.finish() { events.append(last) }
-    var out = ""
-    for event in events {
-        switch event {
-        case .data(let text): out += text + "\n"
-        case .ok:
-            writeStdout(out)
-            return 0
-        case .error(_, let whole):
-            writeStdout(out)
-            writeStderr(whole + "\n")
-            return 1
-        case .broken(let why):
-            writeStdout(out)
-            writeStderr("tanglemeter: \(why)\n")
-            return 2
-        }
-    }
-    writeStdout(out)
-    writeStderr("tanglemeter: the daemon's reply ended without OK or ERR\n")
-    return 2
+    return status ?? 2
 }
 
 /// argv as Swift strings (the executables' C-level `main` receives it raw).

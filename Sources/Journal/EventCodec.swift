@@ -7,9 +7,9 @@ enum EventCodec {
         switch event {
         case .paymentCredited: return .paymentCredited
         case .manualCredit: return .manualCredit
-        case .counterCheckpoint: return .counterCheckpoint
-        case .counterRebaselined: return .counterRebaselined
-        case .counterJumpRejected: return .counterJumpRejected
+        case .counterCheckpoint(_, _, let boot): return boot == nil ? .counterCheckpoint : .counterCheckpointStamped
+        case .counterRebaselined(_, _, _, let boot): return boot == nil ? .counterRebaselined : .counterRebaselinedStamped
+        case .counterJumpRejected(_, _, _, let boot): return boot == nil ? .counterJumpRejected : .counterJumpRejectedStamped
         case .tariffChanged: return .tariffChanged
         case .emergencyGranted: return .emergencyGranted
         case .relayOverride: return .relayOverride
@@ -27,13 +27,15 @@ enum EventCodec {
             w.signed(amount.value)
             try w.string(note, limit: JournalLimits.note, field: "note")
             w.signed(atMs)
-        case .counterCheckpoint(let counter, let atMs):
+        case .counterCheckpoint(let counter, let atMs, let boot):
             w.signed(counter.value)
             w.signed(atMs)
-        case .counterRebaselined(let from, let to, let atMs), .counterJumpRejected(let from, let to, let atMs):
+            encode(boot, into: &w)
+        case .counterRebaselined(let from, let to, let atMs, let boot), .counterJumpRejected(let from, let to, let atMs, let boot):
             w.signed(from.value)
             w.signed(to.value)
             w.signed(atMs)
+            encode(boot, into: &w)
         case .tariffChanged(let price, let atMs), .emergencyGranted(let price, let atMs):
             w.signed(price.value)
             w.signed(atMs)
@@ -53,7 +55,21 @@ enum EventCodec {
         }
     }
 
-    static func decode(_ tag: RecordTag, from r: inout FieldReader) throws(JournalError) -> AccountEvent? {
+    /// A stamped event's boot-clock fields (its id is bound by a `bootID` record); nothing for nil.
+    static func encode(_ boot: BootStamp?, into w: inout FieldWriter) {
+        guard let boot else { return }
+        w.signed(boot.ms)
+        w.byte(boot.wallSynchronised ? 1 : 0)
+    }
+
+    static func decodeBoot(_ id: BootID?, from r: inout FieldReader) throws(JournalError) -> BootStamp {
+        guard let id else { throw r.fail("a stamped counter event before any boot id") }
+        let ms = try r.signed()
+        return BootStamp(id: id, ms: ms, wallSynchronised: try r.bool())
+    }
+
+    /// `boot`: the boot id bound last in this file, for the stamped counter events.
+    static func decode(_ tag: RecordTag, boot: BootID?, from r: inout FieldReader) throws(JournalError) -> AccountEvent? {
         switch tag {
         case .paymentCredited:
             return .paymentCredited(try decodePayment(from: &r))
@@ -61,15 +77,20 @@ enum EventCodec {
             let amount = Nanos(try r.signed())
             let note = try r.string(limit: JournalLimits.note, field: "note")
             return .manualCredit(amount: amount, note: note, atMs: try r.signed())
-        case .counterCheckpoint:
+        case .counterCheckpoint, .counterCheckpointStamped:
             let counter = WattHours(try r.signed())
-            return .counterCheckpoint(counter: counter, atMs: try r.signed())
-        case .counterRebaselined, .counterJumpRejected:
+            let atMs = try r.signed()
+            let stamp = tag == .counterCheckpointStamped ? try decodeBoot(boot, from: &r) : nil
+            return .counterCheckpoint(counter: counter, atMs: atMs, boot: stamp)
+        case .counterRebaselined, .counterJumpRejected, .counterRebaselinedStamped, .counterJumpRejectedStamped:
             let from = WattHours(try r.signed())
             let to = WattHours(try r.signed())
             let atMs = try r.signed()
-            return tag == .counterRebaselined ? .counterRebaselined(from: from, to: to, atMs: atMs)
-                                              : .counterJumpRejected(from: from, to: to, atMs: atMs)
+            let stamped = tag == .counterRebaselinedStamped || tag == .counterJumpRejectedStamped
+            let stamp = stamped ? try decodeBoot(boot, from: &r) : nil
+            return tag == .counterRebaselined || tag == .counterRebaselinedStamped
+                ? .counterRebaselined(from: from, to: to, atMs: atMs, boot: stamp)
+                : .counterJumpRejected(from: from, to: to, atMs: atMs, boot: stamp)
         case .tariffChanged:
             let price = Nanos(try r.signed())
             return .tariffChanged(pricePerKWh: price, atMs: try r.signed())
@@ -88,7 +109,7 @@ enum EventCodec {
         case .paymentBaseline:
             let present = try r.bool()
             return .paymentBaseline(cursor: present ? try r.string(limit: JournalLimits.digest, field: "baseline cursor") : nil)
-        case .meterName, .started, .snapshotV1, .snapshotV2:
+        case .meterName, .started, .snapshotV1, .snapshotV2, .snapshotV3, .bootID:
             return nil
         }
     }

@@ -100,6 +100,14 @@ struct FieldReader {
         return value
     }
 
+    mutating func fixed64() throws(JournalError) -> UInt64 {
+        guard remaining >= 8 else { throw fail("record ends early") }
+        var value: UInt64 = 0
+        for k in 0..<8 { value |= UInt64(bytes[position + k]) << UInt64(8 * k) }
+        position += 8
+        return value
+    }
+
     mutating func bool() throws(JournalError) -> Bool {
         switch try byte() {
         case 0: return false

@@ -19,6 +19,8 @@ public enum JournalError: Error, Equatable, Sendable {
     case unusable(path: String, reason: String)
     /// A journaled event did not apply to the recovered state.
     case replay(meter: String, reason: String)
+    /// Another process holds the journal's lock (`holder`: `pid N`, as its lock file says).
+    case locked(path: String, holder: String)
 
     public var message: String {
         switch self {
@@ -36,6 +38,8 @@ public enum JournalError: Error, Equatable, Sendable {
             return "journal \(path) must be reopened: \(reason)"
         case .replay(let meter, let reason):
             return "replaying the journal for meter \(meter): \(reason)"
+        case .locked(let path, let holder):
+            return "journal \(path) is in use by \(holder) (it holds \(path).lock): one daemon per journal"
         }
     }
 }

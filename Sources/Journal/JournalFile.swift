@@ -1,4 +1,5 @@
 import CSystem
+import Ledger
 
 /// The journal file, open for appending. Owns its descriptor; single-threaded like the daemon.
 ///
@@ -12,10 +13,14 @@ import CSystem
 /// - compact: header + snapshot → `path.tmp`, fsync, rename over `path`, fsync the directory,
 ///   reopen. A crash before the rename leaves the old file (and a stale tmp that `open` removes);
 ///   after it, either name is a complete journal of the same state.
-/// - open: a torn tail is cut with ftruncate + fsync before anything is appended after it.
+/// - open: the lock `PATH.lock` first (one daemon per journal); a torn tail is saved to
+///   `PATH.torn-OFFSET` (fsync, fsync of the directory), then cut with ftruncate + fsync before
+///   anything is appended after it.
 public final class JournalFile {
     public let path: String
     var fd: Int32
+    /// Held from open to close; nil once released.
+    var lock: JournalLock?
     var header: JournalFormat.Header
     var encoder: RecordEncoder
     var condition: Condition
@@ -37,40 +42,61 @@ public final class JournalFile {
     }
 
     /// Opens (creating if missing) the journal at `path` and recovers it; see `Recovery` for what
-    /// the caller must do with a torn tail (log it) or damage (refuse to run on it).
+    /// the caller must do with a torn tail (log it) or damage (refuse to run on it). Takes the
+    /// journal's lock first (`JournalLock`): a journal another process holds throws `.locked`.
     public static func open(path: String) throws(JournalError) -> (JournalFile, Recovery) {
         try FileOps.makeDirectories(FileOps.parentDirectory(of: path))
-        try FileOps.unlinkIfPresent(path + ".tmp")   // a creation or compaction that never reached its rename
-        if !(try FileOps.exists(path)) {
-            let header = JournalFormat.Header(salt: FileOps.randomSalt(), generation: 1)
-            try replaceAtomically(path, with: JournalFormat.encodeHeader(header))
-        }
-        let fd = try FileOps.open(path, flags: O_RDWR)
+        let lock = try JournalLock.acquire(journalPath: path)
+        var fd: Int32 = -1
         do {
+            try FileOps.unlinkIfPresent(path + ".tmp")   // a creation or compaction that never reached its rename
+            if !(try FileOps.exists(path)) {
+                let header = JournalFormat.Header(salt: FileOps.randomSalt(), generation: 1)
+                try replaceAtomically(path, with: JournalFormat.encodeHeader(header))
+            }
+            fd = try FileOps.open(path, flags: O_RDWR)
             let bytes = try FileOps.readAll(fd, path)
             let scan = try bytes.withUnsafeBufferPointer { (b) throws(JournalError) in try JournalScan.scan(b, path: path) }
-            let recovery = scan.recovery
+            var recovery = scan.recovery
             if recovery.tornTail != nil && recovery.damage == nil {
+                // never acknowledged, but evidence: kept beside the journal before it is cut off
+                recovery.tornTail?.savedAs = try saveTornTail(bytes[recovery.validBytes...], of: path, at: recovery.validBytes)
                 try FileOps.truncate(fd, to: recovery.validBytes, path)
                 try FileOps.sync(fd, path)
             }
-            let file = JournalFile(path: path, fd: fd, header: scan.header ?? JournalFormat.Header(salt: 0, generation: 0),
-                                   meterNames: scan.meterNames, size: recovery.validBytes,
+            let file = JournalFile(path: path, fd: fd, lock: lock, header: scan.header ?? JournalFormat.Header(salt: 0, generation: 0),
+                                   meterNames: scan.meterNames, boot: scan.boundBoot, size: recovery.validBytes,
                                    snapshotEnd: scan.snapshotEnd, recordsSinceSnapshot: recovery.recordsSinceSnapshot)
             if let damage = recovery.damage { file.condition = .damaged(damage) }
             return (file, recovery)
         } catch {
-            FileOps.close(fd)
+            if fd >= 0 { FileOps.close(fd) }
+            lock.release()
             throw error
         }
     }
 
-    private init(path: String, fd: Int32, header: JournalFormat.Header, meterNames: [String], size: Int,
+    /// Writes the bytes a torn tail cut off to `PATH.torn-OFFSET` (`-2`, `-3` … if taken), durably
+    /// (as a new journal is: tmp, fsync, rename, fsync of the directory); returns the name.
+    private static func saveTornTail(_ bytes: ArraySlice<UInt8>, of path: String, at offset: Int) throws(JournalError) -> String {
+        let base = path + ".torn-\(offset)"
+        var name = base
+        var n = 1
+        while try FileOps.exists(name) {
+            n += 1
+            name = base + "-\(n)"
+        }
+        try replaceAtomically(name, with: Array(bytes))
+        return name
+    }
+
+    private init(path: String, fd: Int32, lock: JournalLock, header: JournalFormat.Header, meterNames: [String], boot: BootID?, size: Int,
                  snapshotEnd: Int, recordsSinceSnapshot: Int) {
         self.path = path
         self.fd = fd
+        self.lock = lock
         self.header = header
-        self.encoder = RecordEncoder(salt: header.salt, meterNames: meterNames)
+        self.encoder = RecordEncoder(salt: header.salt, meterNames: meterNames, boot: boot)
         self.condition = .ready
         self.size = size
         self.snapshotEnd = snapshotEnd
@@ -79,10 +105,12 @@ public final class JournalFile {
 
     deinit { close() }
 
-    /// Closes the descriptor; later calls throw `unusable`.
+    /// Closes the descriptor and releases the lock; later calls throw `unusable`.
     public func close() {
         if fd >= 0 { FileOps.close(fd) }
         fd = -1
+        lock?.release()
+        lock = nil
         condition = .unusable("closed")
     }
 
@@ -122,11 +150,32 @@ public final class JournalFile {
         }
     }
 
-    func checkWritable() throws(JournalError) {
+    /// Throws unless the journal may be written: not damaged, not unusable, and still the file at
+    /// `path` (checked at every append and compaction, and by the daemon on a timer).
+    public func checkWritable() throws(JournalError) {
         switch condition {
-        case .ready: return
+        case .ready:
+            if let reason = displacement() {
+                condition = .damaged(JournalDamage(offset: size, reason: reason))
+                throw .damaged(path: path, offset: size, reason: reason)
+            }
         case .damaged(let damage): throw .damaged(path: path, offset: damage.offset, reason: damage.reason)
         case .unusable(let reason): throw .unusable(path: path, reason: reason)
         }
+    }
+
+    /// Why the open file is no longer the journal at `path`, if it is not: deleted (`rm`), renamed
+    /// away, or replaced (a restore or an editor's save over it). Appending on would write to a file
+    /// nobody reads, and the next start would be a silent new start that knows no credit.
+    private func displacement() -> String? {
+        var open = stat()
+        guard fstat(fd, &open) == 0 else { return nil }   // cannot tell; the write itself will fail
+        if open.st_nlink == 0 { return "the file was deleted while open" }
+        var named = stat()
+        if stat(path, &named) != 0 {
+            return tm_errno() == ENOENT ? "the file is gone from its path (deleted or renamed while open)" : nil
+        }
+        if named.st_dev != open.st_dev || named.st_ino != open.st_ino { return "the path names another file (replaced while open)" }
+        return nil
     }
 }

@@ -82,22 +82,28 @@ enum JournalFormat {
     enum Frame {
         /// A record whose check holds: its body is `bytes[bodyStart..<bodyEnd]`, the next record at `next`.
         case valid(bodyStart: Int, bodyEnd: Int, next: Int)
-        case invalid(String)
+        /// A record that does not verify. `claimedEnd`: where its own length says it ends (past the
+        /// end of the file when the file ends inside it); nil when it has no usable length.
+        case invalid(String, claimedEnd: Int?)
     }
 
     /// Reads the frame at `offset` and verifies its check; never reads outside `bytes`.
     static func readFrame(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int, salt: UInt32) -> Frame {
         var r = FieldReader(bytes, from: offset, to: bytes.count)
-        guard let length = try? r.unsigned() else { return .invalid("incomplete record length") }
-        guard length >= 1 else { return .invalid("zero record length") }
-        guard length <= UInt64(JournalLimits.recordBody) else { return .invalid("record length \(length) too large") }
+        guard let length = try? r.unsigned() else {
+            // every byte to the end has the continuation bit: the file ends inside the length
+            let cut = bytes.count - offset < 10 && !bytes[offset...].contains { $0 < 0x80 }
+            return .invalid("incomplete record length", claimedEnd: cut ? Int.max : nil)
+        }
+        guard length >= 1 else { return .invalid("zero record length", claimedEnd: nil) }
+        guard length <= UInt64(JournalLimits.recordBody) else { return .invalid("record length \(length) too large", claimedEnd: nil) }
         let bodyStart = r.position
         let bodyEnd = bodyStart + Int(length)
-        guard bodyEnd <= bytes.count - 4 else { return .invalid("record runs past the end of the file") }
+        guard bodyEnd <= bytes.count - 4 else { return .invalid("record runs past the end of the file", claimedEnd: bodyEnd + 4) }
         r.position = bodyEnd
-        guard let stored = try? r.fixed32() else { return .invalid("record runs past the end of the file") }
+        guard let stored = try? r.fixed32() else { return .invalid("record runs past the end of the file", claimedEnd: bodyEnd + 4) }
         let computed = check(UnsafeBufferPointer(rebasing: bytes[offset..<bodyEnd]), salt: salt, offset: offset)
-        guard computed == stored else { return .invalid("checksum mismatch") }
+        guard computed == stored else { return .invalid("checksum mismatch", claimedEnd: bodyEnd + 4) }
         return .valid(bodyStart: bodyStart, bodyEnd: bodyEnd, next: bodyEnd + 4)
     }
 

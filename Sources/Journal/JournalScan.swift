@@ -1,13 +1,22 @@
+import Ledger
+
 /// Recovery as a pure function of the file's bytes: reads forward record by record, as SQLite
 /// reads its WAL, and stops at the first record that does not verify. What follows decides what
-/// it was: nothing valid → a torn tail; a valid record → damage. A record that verifies but has
+/// it was. Appends are sequential and each is synced before the next, so only the last write can
+/// be torn, and what it leaves is the remains of the record it was writing: a bad tail no longer
+/// than the record that starts it claims to be (its own length field), with nothing valid after
+/// it, is a torn tail. Anything more — a valid record after it, or a bad tail longer than that
+/// record (an SD card that lost its last page leaves zeros over several acknowledged records) —
+/// is damage, never dropped as a torn write. A record that verifies but has
 /// a tag or format version this build does not know is neither: it is a newer writer's, and
 /// opening fails with `JournalError.unsupported` rather than guess.
 struct JournalScan {
     var recovery = Recovery()
     var header: JournalFormat.Header?
-    /// Meter names bound in the file, in index order, for an appender to continue with.
+    /// Meter names bound in the file, in index order, and the boot id bound last, for an appender
+    /// to continue with.
     var meterNames: [String] = []
+    var boundBoot: BootID?
     /// Where the latest snapshot record ends (the header's end if there is none).
     var snapshotEnd = JournalFormat.headerSize
 
@@ -27,11 +36,15 @@ struct JournalScan {
         var position = JournalFormat.headerSize
         while position < bytes.count {
             switch JournalFormat.readFrame(bytes, at: position, salt: salt) {
-            case .invalid(let reason):
+            case .invalid(let reason, let claimedEnd):
+                let tail = bytes.count - position
                 if JournalFormat.validFrameExists(bytes, after: position, salt: salt) {
                     result.recovery.damage = JournalDamage(offset: position, reason: reason + ", valid records follow")
+                } else if let claimedEnd, bytes.count <= claimedEnd {
+                    result.recovery.tornTail = TornTail(offset: position, bytes: tail, reason: reason)
                 } else {
-                    result.recovery.tornTail = TornTail(offset: position, bytes: bytes.count - position, reason: reason)
+                    result.recovery.damage = JournalDamage(
+                        offset: position, reason: reason + " in a bad tail of \(tail) bytes, more than one record: not a torn write")
                 }
                 result.finish(at: position, decoder)
                 return result
@@ -48,7 +61,7 @@ struct JournalScan {
                 switch decoded {
                 case .unknownTag(let tag):
                     throw .unsupported(path: path, offset: position, what: "record tag \(tag)")
-                case .meterBound:
+                case .binding:
                     break
                 case .record(let record):
                     result.take(record)
@@ -79,6 +92,7 @@ struct JournalScan {
     private mutating func finish(at position: Int, _ decoder: RecordDecoder) {
         recovery.validBytes = position
         meterNames = decoder.meterNames
+        boundBoot = decoder.boundBoot
     }
 }
 

@@ -6,9 +6,12 @@ import Ledger
 struct RecordEncoder {
     let salt: UInt32
     private(set) var meterIndex: [String: Int] = [:]
+    /// The boot id the stamped events in this file refer to, once a `bootID` record bound it.
+    private(set) var boundBoot: BootID?
 
-    init(salt: UInt32, meterNames: [String] = []) {
+    init(salt: UInt32, meterNames: [String] = [], boot: BootID? = nil) {
         self.salt = salt
+        self.boundBoot = boot
         for (index, name) in meterNames.enumerated() { meterIndex[name] = index }
     }
 
@@ -21,10 +24,18 @@ struct RecordEncoder {
             w.byte(RecordTag.started.rawValue)
             w.signed(atMs)
         case .snapshot(let snapshot):
-            w.byte(RecordTag.snapshotV2.rawValue)
+            w.byte(RecordTag.snapshotV3.rawValue)
             try SnapshotCodec.encode(snapshot, into: &w)
         case .event(let meter, let event):
             w.byte(EventCodec.tag(of: event).rawValue)
+            if let boot = Self.bootStamp(of: event), boot.id != boundBoot {
+                var b = FieldWriter()
+                b.byte(RecordTag.bootID.rawValue)
+                b.fixed64(boot.id.high)
+                b.fixed64(boot.id.low)
+                JournalFormat.frame(body: b.bytes, at: offset + out.count, salt: salt, into: &out)
+                boundBoot = boot.id
+            }
             var declaration: [UInt8]? = nil
             let index: Int
             if let known = meterIndex[meter] {
@@ -52,16 +63,27 @@ struct RecordEncoder {
         }
         JournalFormat.frame(body: w.bytes, at: offset + out.count, salt: salt, into: &out)
     }
+
+    private static func bootStamp(of event: AccountEvent) -> BootStamp? {
+        switch event {
+        case .counterCheckpoint(_, _, let boot), .counterRebaselined(_, _, _, let boot), .counterJumpRejected(_, _, _, let boot):
+            return boot
+        default:
+            return nil
+        }
+    }
 }
 
-/// Reads record bodies back, resolving meter indexes with the `meterName` records seen so far.
+/// Reads record bodies back, resolving meter indexes with the `meterName` records seen so far, and
+/// the boot id of stamped counter events with the latest `bootID` record.
 struct RecordDecoder {
     private(set) var meterNames: [String] = []
+    private(set) var boundBoot: BootID?
 
     enum Decoded {
         case record(JournalRecord)
-        /// A `meterName` binding: bookkeeping of the file, not a record of the caller's.
-        case meterBound
+        /// A `meterName` or `bootID` binding: bookkeeping of the file, not a record of the caller's.
+        case binding
         /// A tag this build does not know: a newer writer.
         case unknownTag(UInt8)
     }
@@ -80,15 +102,20 @@ struct RecordDecoder {
             let name = try r.string(limit: JournalLimits.meterName, field: "meter name")
             guard !meterNames.contains(name) else { throw r.fail("meter \(name) bound twice") }
             meterNames.append(name)
-            decoded = .meterBound
+            decoded = .binding
+        case .bootID:
+            let high = try r.fixed64()
+            boundBoot = BootID(high: high, low: try r.fixed64())
+            decoded = .binding
         case .started:
             decoded = .record(.started(atMs: try r.signed()))
-        case .snapshotV1, .snapshotV2:
-            decoded = .record(.snapshot(try SnapshotCodec.decode(from: &r, version2: tag == .snapshotV2)))
+        case .snapshotV1, .snapshotV2, .snapshotV3:
+            decoded = .record(.snapshot(try SnapshotCodec.decode(from: &r, stamped: tag != .snapshotV1,
+                                                                 watermarked: tag == .snapshotV3)))
         default:
             let index = try r.count(limit: JournalLimits.meters, field: "meter index")
             guard index < meterNames.count else { throw r.fail("meter index \(index) was never bound") }
-            guard let event = try EventCodec.decode(tag, from: &r) else { throw r.fail("tag \(raw) is not an event") }
+            guard let event = try EventCodec.decode(tag, boot: boundBoot, from: &r) else { throw r.fail("tag \(raw) is not an event") }
             decoded = .record(.event(meter: meterNames[index], event))
         }
         try r.finish()

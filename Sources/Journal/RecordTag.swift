@@ -8,8 +8,13 @@ enum RecordTag: UInt8 {
     case started = 0x02
     /// Read only: the layout before payment watermarks.
     case snapshotV1 = 0x03
-    /// `snapshotV1` plus each account's watermark address and checkpoint.
-    case snapshotV2 = 0x04
+    /// Binds a boot id (16 bytes) for the stamped counter events after it in this file, which then
+    /// carry only their boot-clock ms: a checkpoint must stay small.
+    case bootID = 0x04
+    /// `snapshotV1` and each account's counter boot stamp.
+    case snapshotV2 = 0x05
+    /// `snapshotV2` and each account's payment watermark (address and checkpoint).
+    case snapshotV3 = 0x06
 
     case paymentCredited = 0x10
     case manualCredit = 0x11
@@ -23,5 +28,10 @@ enum RecordTag: UInt8 {
     case paymentCursor = 0x18
     /// Read only, as `paymentCursor`.
     case paymentBaseline = 0x19
-    case paymentWatermark = 0x1A
+    /// The counter events with a boot stamp: their V1 layout, then the boot-clock ms and whether
+    /// the wall clock was synchronised (the boot id is the latest `bootID` binding's).
+    case counterCheckpointStamped = 0x1A
+    case counterRebaselinedStamped = 0x1B
+    case counterJumpRejectedStamped = 0x1C
+    case paymentWatermark = 0x1D
 }

@@ -3,7 +3,8 @@
 /// - `snapshot` + `events`: the latest snapshot (nil: none yet) and every event after it, in
 ///   order. Replaying them onto the snapshot gives the state of the last acknowledged write.
 /// - `tornTail`: the last write was cut short (a crash mid-append). Those bytes were never
-///   acknowledged; `JournalFile.open` truncates them away. Log it and carry on.
+///   acknowledged; `JournalFile.open` saves them beside the journal and truncates them away. Log it
+///   and carry on.
 /// - `damage`: a record that fails its check or does not decode, followed by valid data (or the
 ///   header itself is bad). Never skipped: the file is left untouched, appending is refused, and
 ///   `snapshot`/`events` hold only what precedes the damage. The daemon then opens every relay,
@@ -29,9 +30,14 @@ public struct TornTail: Equatable, Sendable {
     public var offset: Int
     public var bytes: Int
     public var reason: String
+    /// Where `JournalFile.open` saved the cut bytes (nil: not cut, e.g. `recoverJournal(image:)`).
+    public var savedAs: String?
 
     /// One line for the log.
-    public var message: String { "journal: dropped a torn last record at byte \(offset) (\(bytes) bytes: \(reason))" }
+    public var message: String {
+        "journal: dropped a torn last record at byte \(offset) (\(bytes) bytes: \(reason))"
+            + (savedAs.map { ", saved as \($0)" } ?? "")
+    }
 }
 
 /// A damaged record, with valid data after it (or a bad header at offset 0).

@@ -1,8 +1,8 @@
 import Ledger
 
-/// The layout of a snapshot record (tag `snapshotV2`; `snapshotV1` lacks the watermark): every
-/// field of `AccountState`, in a fixed order. When `AccountState` gains a field, this layout gets a
-/// new tag (a test counts the fields).
+/// The layout of a snapshot record (tag `snapshotV3`; `snapshotV1` lacks the counter's boot stamp,
+/// `snapshotV2` the payment watermark; both stay readable): every field of `AccountState`, in a
+/// fixed order. When `AccountState` gains a field, this layout gets a new tag (a test counts the fields).
 enum SnapshotCodec {
     static func encode(_ snapshot: JournalSnapshot, into w: inout FieldWriter) throws(JournalError) {
         w.signed(snapshot.atMs)
@@ -16,14 +16,14 @@ enum SnapshotCodec {
         }
     }
 
-    static func decode(from r: inout FieldReader, version2: Bool) throws(JournalError) -> JournalSnapshot {
+    static func decode(from r: inout FieldReader, stamped: Bool, watermarked: Bool) throws(JournalError) -> JournalSnapshot {
         let atMs = try r.signed()
         let count = try r.count(limit: JournalLimits.meters, field: "meter count")
         var meters: [MeterSnapshot] = []
         meters.reserveCapacity(count)
         for _ in 0..<count {
             let name = try r.string(limit: JournalLimits.meterName, field: "meter name")
-            meters.append(MeterSnapshot(name: name, state: try decodeState(from: &r, version2: version2)))
+            meters.append(MeterSnapshot(name: name, state: try decodeState(from: &r, stamped: stamped, watermarked: watermarked)))
         }
         return JournalSnapshot(atMs: atMs, meters: meters)
     }
@@ -36,6 +36,12 @@ enum SnapshotCodec {
         // when the counter was read: bounds the first delta after a restart (the jump limit)
         w.byte(s.counterAtMs == nil ? 0 : 1)
         if let at = s.counterAtMs { w.signed(at) }
+        w.byte(s.counterBoot == nil ? 0 : 1)
+        if let boot = s.counterBoot {
+            w.fixed64(boot.id.high)
+            w.fixed64(boot.id.low)
+            EventCodec.encode(boot, into: &w)
+        }
         w.signed(s.tariff.pricePerKWh.value)
         w.signed(s.segmentStart.value)
         w.signed(s.chargedBeforeSegment.value)
@@ -60,16 +66,23 @@ enum SnapshotCodec {
         if let watermark = s.watermark { w.unsigned(watermark) }
     }
 
-    static func decodeState(from r: inout FieldReader, version2: Bool) throws(JournalError) -> AccountState {
+    static func decodeState(from r: inout FieldReader, stamped: Bool, watermarked: Bool) throws(JournalError) -> AccountState {
         let credited = Nanos(try r.signed())
         let billed = WattHours(try r.signed())
         let counter: WattHours? = try r.bool() ? WattHours(try r.signed()) : nil
         let counterAtMs: Int64? = try r.bool() ? try r.signed() : nil
+        var counterBoot: BootStamp? = nil
+        let hasBoot = stamped ? try r.bool() : false
+        if hasBoot {
+            let high = try r.fixed64()
+            counterBoot = try EventCodec.decodeBoot(BootID(high: high, low: try r.fixed64()), from: &r)
+        }
         var s = AccountState(tariff: Tariff(pricePerKWh: Nanos(try r.signed())))
         s.credited = credited
         s.billed = billed
         s.counter = counter
         s.counterAtMs = counterAtMs
+        s.counterBoot = counterBoot
         s.segmentStart = WattHours(try r.signed())
         s.chargedBeforeSegment = Nanos(try r.signed())
         s.emergencyGranted = Nanos(try r.signed())
@@ -92,7 +105,7 @@ enum SnapshotCodec {
         s.paymentBaselineDone = try r.bool()
         s.counterRebaselines = try r.signed()
         s.counterJumpsRejected = try r.signed()
-        if version2 {
+        if watermarked {
             s.watermarkAddress = try r.bool() ? try r.string(limit: JournalLimits.address, field: "watermark address") : nil
             s.watermark = try r.bool() ? try r.unsigned() : nil
         }

@@ -25,6 +25,9 @@ public struct Account: Sendable {
     /// The overload trip: latched until an admin's `relay` command (any `relayOverride` event) or a restart.
     public internal(set) var overloadTripped = false
 
+    /// Journaled billing over time, for `creditLeftSeconds` (rebuilt by replay, not persisted).
+    public var usage = UsageHistory()
+
     /// Energy billed, including the in-memory reading.
     public private(set) var billed: WattHours = .zero
     /// Money charged for `billed`: `chargedBeforeSegment + tariff.charge(billed − segmentStart)`.
@@ -66,7 +69,8 @@ public struct Account: Sendable {
         var next = self
         try next.state.apply(event)
         switch event {
-        case .counterCheckpoint:
+        case .counterCheckpoint(_, let atMs, _):
+            next.usage.record(atMs: atMs, billed: next.state.billed)
             if let reading = next.latest, let counter = next.state.counter, reading.counter < counter { next.latest = nil }
         case .counterRebaselined, .counterJumpRejected:
             next.latest = nil   // the meter counts on a new baseline; the event's `to` is the reference
@@ -110,6 +114,12 @@ public struct Account: Sendable {
         return .emergencyGranted(amount: policy.emergencyCredit, atMs: atMs)
     }
 
+    /// Seconds until the balance reaches zero at the last 24 h's average power (`M.credit_left_s`);
+    /// nil for `unknown`.
+    public func creditLeftSeconds(nowMs: Int64) -> Int64? {
+        usage.creditLeftSeconds(balance: balance, pricePerKWh: state.tariff.pricePerKWh, billedNow: billed, nowMs: nowMs)
+    }
+
     /// Recomputes the derived figures; throws when they would not fit in Int64.
     mutating func refreshFigures() throws(LedgerError) {
         var total = state.billed
@@ -126,5 +136,5 @@ public struct Account: Sendable {
 /// A meter counter value and when it was read.
 struct CounterReading: Equatable, Sendable {
     var counter: WattHours
-    var atMs: Int64
+    var time: ReadingTime
 }

@@ -6,12 +6,14 @@ public enum AccountEvent: Equatable, Sendable {
     case paymentCredited(Payment)
     /// A manual credit by an admin (cash to the landlord …), with a free-text note.
     case manualCredit(amount: Nanos, note: String, atMs: Int64)
-    /// Billing caught up with the meter's cumulative counter (a consumption checkpoint).
-    case counterCheckpoint(counter: WattHours, atMs: Int64)
+    /// Billing caught up with the meter's cumulative counter (a consumption checkpoint). Counter
+    /// events carry the reading's boot stamp (nil in records from before boot stamps), which bounds
+    /// the next step by the time really elapsed (`ReadingTime.elapsedMs`).
+    case counterCheckpoint(counter: WattHours, atMs: Int64, boot: BootStamp? = nil)
     /// The counter went backwards (meter reset or replaced): billing re-baselines at `to`.
-    case counterRebaselined(from: WattHours, to: WattHours, atMs: Int64)
+    case counterRebaselined(from: WattHours, to: WattHours, atMs: Int64, boot: BootStamp? = nil)
     /// The counter jumped further than the circuit could draw: not billed, recorded as a fault.
-    case counterJumpRejected(from: WattHours, to: WattHours, atMs: Int64)
+    case counterJumpRejected(from: WattHours, to: WattHours, atMs: Int64, boot: BootStamp? = nil)
     /// The tariff changed (configuration reload): billing from here on uses the new price.
     case tariffChanged(pricePerKWh: Nanos, atMs: Int64)
     /// Emergency credit was granted automatically as credit ran out.
@@ -49,4 +51,13 @@ public enum RelayOverride: UInt8, Equatable, Sendable {
     case auto = 0
     case on = 1
     case off = 2
+
+    /// The word of the `relay` command (Embedded Swift cannot print an enum by interpolation).
+    public var name: String {
+        switch self {
+        case .auto: return "auto"
+        case .on: return "on"
+        case .off: return "off"
+        }
+    }
 }

@@ -11,6 +11,9 @@ public struct AccountState: Equatable, Sendable {
     /// When `counter` was read (the `atMs` of the last counter event); bounds the first delta after a
     /// restart by what the circuit could draw meanwhile. nil: unknown (then that delta is not bounded).
     public var counterAtMs: Int64? = nil
+    /// The boot stamp of that reading (nil: none journaled), which measures elapsed time where the
+    /// wall clock cannot be trusted.
+    public var counterBoot: BootStamp? = nil
     /// Current tariff, and where its segment began: charged = chargedBeforeSegment
     /// + tariff.charge(billed - segmentStart).
     public var tariff: Tariff

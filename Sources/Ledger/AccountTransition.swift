@@ -45,14 +45,15 @@ extension AccountState {
             creditedDigests.insert(payment.digest)
         case .manualCredit(let amount, _, let atMs):
             try credit(Payment(digest: AccountState.manualCreditDigest, amount: amount, checkpoint: 0, timestampMs: atMs))
-        case .counterCheckpoint(let counter, let atMs):
+        case .counterCheckpoint(let counter, let atMs, let boot):
             try catchUp(to: counter, what: "checkpoint")
             counterAtMs = atMs
-        case .counterRebaselined(let from, let to, let atMs):
-            try rebaseline(from: from, to: to, atMs: atMs)
+            counterBoot = boot
+        case .counterRebaselined(let from, let to, let atMs, let boot):
+            try rebaseline(from: from, to: to, atMs: atMs, boot: boot)
             counterRebaselines = try increment(counterRebaselines, "re-baseline count")
-        case .counterJumpRejected(let from, let to, let atMs):
-            try rebaseline(from: from, to: to, atMs: atMs)
+        case .counterJumpRejected(let from, let to, let atMs, let boot):
+            try rebaseline(from: from, to: to, atMs: atMs, boot: boot)
             counterJumpsRejected = try increment(counterJumpsRejected, "rejected jump count")
         case .tariffChanged(let price, _):
             guard price.value >= 0 else { throw .invalidEvent(reason: "negative tariff \(price.value) nanos/kWh") }
@@ -110,11 +111,12 @@ extension AccountState {
     }
 
     /// Bills up to `from` (the last good reading), then continues from `to` without billing the step.
-    private mutating func rebaseline(from: WattHours, to: WattHours, atMs: Int64) throws(LedgerError) {
+    private mutating func rebaseline(from: WattHours, to: WattHours, atMs: Int64, boot: BootStamp?) throws(LedgerError) {
         guard to.value >= 0 else { throw .invalidEvent(reason: "re-baseline to negative counter \(to.value) Wh") }
         try catchUp(to: from, what: "re-baseline")
         counter = to
         counterAtMs = atMs
+        counterBoot = boot
     }
 
     private func increment(_ count: Int64, _ what: String) throws(LedgerError) -> Int64 {

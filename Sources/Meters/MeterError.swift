@@ -11,6 +11,9 @@ public enum MeterError: Error, Equatable, Sendable {
     /// A value beyond what the meter can measure: a corrupt frame that passed its CRC
     /// (meters.md quirk 3). `value` and `limit` are in the quantity's fixed-point unit.
     case implausible(Quantity, value: UInt32, limit: UInt32)
+    /// A float32 register (Eastron) that is NaN, infinite, negative where the quantity cannot be,
+    /// or too large for its fixed-point field: a meter fault, never a value.
+    case badFloat(Quantity, bits: UInt32)
     /// The energy counter rose by more than the circuit could draw in the elapsed time.
     case energyJump(fromWattHours: UInt32, toWattHours: UInt32, maxIncreaseWattHours: UInt64)
 
@@ -23,8 +26,20 @@ public enum MeterError: Error, Equatable, Sendable {
         case .implausible(let quantity, let value, let limit):
             "implausible \(quantity.name) \(FixedPoint.format(value, decimals: quantity.decimals)) \(quantity.unit)"
                 + " (limit \(FixedPoint.format(limit, decimals: quantity.decimals)) \(quantity.unit))"
+        case .badFloat(let quantity, let bits):
+            "meter sent \(quantity.name) as float 0x\(hex32(bits)), not a value it can measure"
         case .energyJump(let from, let to, let max):
             "energy counter jumped from \(from) Wh to \(to) Wh (at most \(max) Wh possible)"
         }
     }
+}
+
+/// Eight hex digits, for float bit patterns in messages.
+func hex32(_ value: UInt32) -> String {
+    let digits = Array("0123456789ABCDEF".utf8)
+    var text = ""
+    for shift in stride(from: 28, through: 0, by: -4) {
+        text.append(Character(Unicode.Scalar(digits[Int((value >> UInt32(shift)) & 0xF)])))
+    }
+    return text
 }

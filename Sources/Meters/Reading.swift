@@ -15,10 +15,14 @@ public struct Reading: Equatable, Sendable {
     public var powerFactorHundredths: UInt16
     /// The meter's power alarm (power above its threshold register).
     public var alarm: Bool
+    /// A three-phase meter's lines L1, L2, L3 (empty for a single-phase meter). Then the fields
+    /// above are the totals: the phases' mean voltage, the sum of their currents, the total power.
+    public var phases: [PhaseReading]
 
     public init(voltageDecivolts: UInt16, currentMilliamps: UInt32, powerDeciwatts: UInt32,
                 energyWattHours: UInt32, frequencyDecihertz: UInt16, powerFactorHundredths: UInt16,
-                alarm: Bool) {
+                alarm: Bool, phases: [PhaseReading] = []) {
+        self.phases = phases
         self.voltageDecivolts = voltageDecivolts
         self.currentMilliamps = currentMilliamps
         self.powerDeciwatts = powerDeciwatts
@@ -43,6 +47,19 @@ public struct Reading: Equatable, Sendable {
     /// `quantity` as a decimal in its display unit: `"230.1"` (V), `"12.345"` (A), `"2759.8"` (W).
     public func text(_ quantity: Quantity) -> String {
         FixedPoint.format(value(quantity), decimals: quantity.decimals)
+    }
+}
+
+/// One line of a three-phase meter, in the units of `Reading`.
+public struct PhaseReading: Equatable, Sendable {
+    public var voltageDecivolts: UInt16
+    public var currentMilliamps: UInt32
+    public var powerDeciwatts: UInt32
+
+    public init(voltageDecivolts: UInt16, currentMilliamps: UInt32, powerDeciwatts: UInt32) {
+        self.voltageDecivolts = voltageDecivolts
+        self.currentMilliamps = currentMilliamps
+        self.powerDeciwatts = powerDeciwatts
     }
 }
 

@@ -6,6 +6,7 @@ import ModbusRTU
 /// the daemon beyond ModbusRTU), so a mistake in Meters cannot hide behind the same mistake here.
 struct SimMeter {
     var address: UInt8
+    var model = SimModel.pzem004t
     var powerDeciwatts: UInt32
     var voltageDecivolts: UInt16
     var frequencyDecihertz: UInt16 = 500
@@ -77,6 +78,7 @@ struct SimMeter {
 
     /// The answer to a request addressed to this meter (writes and resets take effect).
     mutating func answer(_ request: ModbusRequest) -> ModbusResponse {
+        if model != .pzem004t { return answerAsEastron(request) }
         switch request {
         case .readInputRegisters(_, let start, let count):
             return read(inputRegisters, first: 0, start: start, count: count, function: request.function)
@@ -103,7 +105,7 @@ struct SimMeter {
     }
 
     /// Registers `first…` of a bank: 03 for a count of 0 or above 125, 02 outside the bank.
-    private func read(_ bank: [UInt16], first: Int, start: UInt16, count: UInt16, function: UInt8) -> ModbusResponse {
+    func read(_ bank: [UInt16], first: Int, start: UInt16, count: UInt16, function: UInt8) -> ModbusResponse {
         guard count >= 1 && count <= ModbusFunction.maxReadCount else {
             return .exception(function: function, code: .illegalDataValue)
         }

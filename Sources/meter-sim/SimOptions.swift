@@ -3,6 +3,8 @@
 struct SimOptions {
     var link = ""
     var addresses: [UInt8] = []
+    /// The model at each of `addresses`, in the same order.
+    var models: [SimModel] = []
     var powerDeciwatts: UInt32 = 0
     var voltageDecivolts: UInt16 = 2300
     var energyWattHours: UInt32 = 0
@@ -32,8 +34,19 @@ struct SimOptions {
                 options.link = String(try value(name))
             case "--address":
                 let text = try value(name)
-                guard let n = UInt8(text), n >= 1, n <= 247 else { throw .usage("--address must be 1-247, not \(text)") }
+                let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+                guard let n = UInt8(parts[0]), n >= 1, n <= 247 else {
+                    throw .usage("--address must be 1-247, optionally :MODEL, not \(text)")
+                }
+                var model = SimModel.pzem004t
+                if parts.count == 2 {
+                    guard let named = SimModel(rawValue: String(parts[1])) else {
+                        throw .usage("--address \(text): MODEL is pzem004t, sdm120 or sdm630")
+                    }
+                    model = named
+                }
                 options.addresses.append(n)
+                options.models.append(model)
             case "--power":
                 options.powerDeciwatts = UInt32(try decimal(try value(name), decimals: 1, max: 230_000, option: name))
             case "--voltage":
@@ -68,7 +81,10 @@ struct SimOptions {
             index += 1
         }
         if options.link.isEmpty { throw .usage("--link PATH is required") }
-        if options.addresses.isEmpty { options.addresses = [1] }
+        if options.addresses.isEmpty {
+            options.addresses = [1]
+            options.models = [.pzem004t]
+        }
         for (i, address) in options.addresses.enumerated() where options.addresses[..<i].contains(address) {
             throw .usage("--address \(address) given twice")
         }

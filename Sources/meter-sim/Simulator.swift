@@ -22,9 +22,10 @@ struct Simulator {
 
     init(options: SimOptions) throws(SimError) {
         self.options = options
-        meters = options.addresses.map {
+        meters = zip(options.addresses, options.models).map {
             var meter = SimMeter(address: $0, powerDeciwatts: options.powerDeciwatts,
                                  voltageDecivolts: options.voltageDecivolts, energyWattHours: options.energyWattHours)
+            meter.model = $1
             meter.energyMax = options.energyMax
             meter.saturates = options.energySaturates
             return meter
@@ -143,7 +144,8 @@ struct Simulator {
         }
         let index: Int?
         if slave == 0xF8 {
-            index = meters.count == 1 ? 0 : nil
+            // Only a PZEM knows the general address; an SDM's addresses end at 247.
+            index = meters.count == 1 && meters[0].model == .pzem004t ? 0 : nil
         } else {
             index = meters.firstIndex { $0.address == slave }
         }

@@ -2,12 +2,13 @@
 // code and generates an empty `main` that shadows the C-level one in Entry.swift.
 
 let usageText = """
-usage: meter-sim --link PATH [--address N]… [--power W] [--voltage V] [--energy WH] [--speed X]
+usage: meter-sim --link PATH [--address N[:MODEL]]… [--power W] [--voltage V] [--energy WH] [--speed X]
                 [--energy-max WH] [--energy-max-mode wrap|saturate]
                 [--wire-timing BAUD] [--drop P] [--corrupt P] [--garbage P]
                 [--delay MS] [--delay-fraction P] [--seed N]
-Simulates PZEM-004T v3 meters on one pty bus; PATH becomes a symlink to its terminal end.
-  --address N        a meter at slave address N (1-247); repeat for more meters (default 1)
+Simulates meters on one pty bus; PATH becomes a symlink to its terminal end.
+  --address N[:MODEL] a meter at slave address N (1-247); MODEL is pzem004t (default), sdm120 or
+                     sdm630 (Eastron: float32 input registers); repeat for more meters (default 1)
   --power W          load of every meter in W, one decimal (default 0)
   --voltage V        mains voltage in V, one decimal (default 230.0)
   --energy WH        initial energy counter of every meter in Wh (default 0)

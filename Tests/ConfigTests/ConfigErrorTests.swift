@@ -44,6 +44,17 @@ func expectRefusals(_ cases: [(String, String)], lineNumber: Int, _ messagesOf: 
     }
 }
 
+let watchdogSeconds = "whole seconds from 1s to 255s (a Raspberry Pi's watchdog allows at most 15s)"
+
+/// WDIOC_SETTIMEOUT takes whole seconds; 4min 15s is the largest the key takes.
+@Test func watchdogTimeoutTakesWholeSeconds() throws {
+    let c = try Configuration.parse(text: "watchdog.timeout = 4min" + meterTail, path: file)
+    #expect(c.watchdog.timeout == Milliseconds(240_000))
+    #expect(globalMessage("watchdog.timeout = 255s").isEmpty)
+    #expect(globalMessage("watchdog.timeout = 1s").isEmpty)
+    #expect(globalMessage("watchdog.timeout = 3000ms").isEmpty)
+}
+
 @Test func everyGlobalKeyRefusesMalformedValues() {
     let cases: [(String, String)] = [
         ("serial.device = /dev/tty USB0", "a path of at most 4095 bytes, printable ASCII without spaces"),
@@ -63,6 +74,11 @@ func expectRefusals(_ cases: [(String, String)], lineNumber: Int, _ messagesOf: 
         ("iota.chain = devnet", "mainnet, testnet or any"),
         ("iota.credit_existing = true", "yes or no"),
         ("meter.fault_timeout = -1s", "a duration from 100ms to 24h (ms, s, min, h)"),
+        ("watchdog.device = /dev/watch dog", "a path of at most 4095 bytes, printable ASCII without spaces"),
+        ("watchdog.timeout = 0s", watchdogSeconds),
+        ("watchdog.timeout = 256s", watchdogSeconds),
+        ("watchdog.timeout = 1500ms", watchdogSeconds),
+        ("watchdog.timeout = 15", watchdogSeconds),
         ("log = file", "stderr or syslog"),
     ]
     expectRefusals(cases, lineNumber: 1, globalMessage)
@@ -70,14 +86,16 @@ func expectRefusals(_ cases: [(String, String)], lineNumber: Int, _ messagesOf: 
 
 @Test func everyMeterKeyRefusesMalformedValues() {
     let cases: [(String, String)] = [
-        ("model = pzem017", "pzem004t"),
+        ("model = pzem017", "pzem004t, sdm120 or sdm630"),
         ("modbus.address = 0", "1…247"),
         ("modbus.address = 248", "1…247"),
         ("relay.active_low = 1", "yes or no"),
         ("led.line = 1024", "0…1023"),
         ("iota.address = 0x1234", "0x followed by 64 hex digits"),
         ("iota.address = 0x" + String(repeating: "g", count: 64), "0x followed by 64 hex digits"),
-        ("max_power = 0W", "a power above 0, like 2300W or 2.3kW"),
+        ("max_power = 0W", "a power above 0 and at most 1000kW, like 2300W or 2.3kW"),
+        ("max_power = 999999999999kW", "a power above 0 and at most 1000kW, like 2300W or 2.3kW"),
+        ("max_power = 1000.1kW", "a power above 0 and at most 1000kW, like 2300W or 2.3kW"),
         ("max_power = 2.33333kW", "a power like 2300W, 2300.5W or 2.3kW"),
         ("max_power.grace = 2h", "a duration from 0ms to 1h (ms, s, min, h)"),
         ("low_credit = 0.0001kWh", "an energy like 100Wh or 1.5kWh (whole Wh)"),
@@ -89,6 +107,21 @@ func expectRefusals(_ cases: [(String, String)], lineNumber: Int, _ messagesOf: 
         ("emergency_credit = 0.5", "an amount like 0.5 IOTA or 500000000 nanos (up to 9 decimals, above 0)"),
     ]
     expectRefusals(cases, lineNumber: 4, meterMessage)
+}
+
+/// Issue 17: free energy is not a tariff; 1000 kW is the most `max_power` may be.
+@Test func zeroTariffIsRefusedAndMaxPowerHasAnUpperBound() {
+    #expect(messages("[meter a]\nrelay.line = 1\ntariff = 0 IOTA/kWh\n")
+            == ["\(file):3: key 'tariff': expected a price above 0 like 0.25 IOTA/kWh or 250000000 nanos/kWh (up to 9 decimals), got '0 IOTA/kWh'"])
+    #expect(messages("[meter a]\nrelay.line = 1\ntariff = 0 nanos/kWh\n").count == 1)
+    #expect(meterMessage("max_power = 1000kW").isEmpty)
+}
+
+/// Issue 17: control characters from the file are escaped in messages, not echoed raw.
+@Test func controlCharactersInMessagesAreEscaped() {
+    #expect(globalMessage("serial.baud = 96\u{1b}[2J\u{7}00")
+            == ["\(file):1: key 'serial.baud': expected 1200…115200, got '96\\x1b[2J\\x0700'"])
+    #expect(globalMessage("bogus\u{9b}key = 1") == ["\(file):1: key 'bogus\\x9bkey': unknown key"])
 }
 
 @Test func socketPathMustFitSunPath() {
@@ -177,7 +210,7 @@ func expectRefusals(_ cases: [(String, String)], lineNumber: Int, _ messagesOf: 
     #expect(messages(text) == [
         "\(file):1: key 'serial.baud': expected 1200…115200, got '1'",
         "\(file):2: key 'log': expected stderr or syslog, got 'x'",
-        "\(file):6: key 'model': expected pzem004t, got 'y'",
+        "\(file):6: key 'model': expected pzem004t, sdm120 or sdm630, got 'y'",
     ])
     do {
         _ = try Configuration.parse(text: text, path: file)

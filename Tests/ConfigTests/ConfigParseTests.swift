@@ -25,6 +25,8 @@ iota.chain = testnet
 iota.ca_file = /etc/ssl/certs/ca.pem
 iota.credit_existing = yes
 meter.fault_timeout = 1min
+watchdog.device = /dev/watchdog0
+watchdog.timeout = 10s
 log = syslog
 
 [meter main]
@@ -74,6 +76,8 @@ tariff = 250000000 nanos/kWh
     #expect(c.iota.caFile == "/etc/ssl/certs/ca.pem")
     #expect(c.iota.creditExisting)
     #expect(c.meterFaultTimeout == Milliseconds(60_000))
+    #expect(c.watchdog.device == "/dev/watchdog0")
+    #expect(c.watchdog.timeout == Milliseconds(10_000))
     #expect(c.log == .syslog)
     #expect(c.meters.count == 2)
     let m = c.meters[0]
@@ -113,6 +117,8 @@ tariff = 250000000 nanos/kWh
     #expect(c.iota.caFile == nil)
     #expect(!c.iota.creditExisting)
     #expect(c.meterFaultTimeout == Milliseconds(10_000))
+    #expect(c.watchdog.device == nil)
+    #expect(c.watchdog.timeout == Milliseconds(15_000))
     #expect(c.log == .stderr)
     let m = c.meters[0]
     #expect(m.model == .pzem004t)

@@ -50,7 +50,7 @@ import Ledger
     #expect(!emergency("1.5 nanos").isEmpty)
     #expect(tariff("0.123456789 IOTA/kWh").isEmpty)
     #expect(tariff("0.1234567891 IOTA/kWh")
-            == ["/etc/tanglemeter.conf:3: key 'tariff': expected a price like 0.25 IOTA/kWh or 250000000 nanos/kWh (up to 9 decimals), got '0.1234567891 IOTA/kWh'"])
+            == ["/etc/tanglemeter.conf:3: key 'tariff': expected a price above 0 like 0.25 IOTA/kWh or 250000000 nanos/kWh (up to 9 decimals), got '0.1234567891 IOTA/kWh'"])
     #expect(!tariff("0.25 IOTA").isEmpty)
     #expect(!tariff("0.25 iota/kWh").isEmpty)
     #expect(!tariff("-1 IOTA/kWh").isEmpty)

@@ -73,6 +73,8 @@ func parseExposition(_ text: String) -> [String: Double] {
     #expect(samples["tanglemeter_balance_nanos{meter=\"flat-2\"}"] == -7)
     #expect(samples["tanglemeter_credited_nanos_total{meter=\"main\"}"] == 5_000_000_000)
     #expect(samples["tanglemeter_power_watts{meter=\"main\"}"] == 1234.5)
+    #expect(samples["tanglemeter_credit_left_seconds{meter=\"main\"}"] == 5400)
+    #expect(samples["tanglemeter_credit_left_seconds{meter=\"flat-2\"}"] == nil)   // unknown: absent
     #expect(samples["tanglemeter_power_watts{meter=\"flat-2\"}"] == nil)      // no reading yet: absent
     #expect(samples["tanglemeter_current_amperes{meter=\"main\"}"] == 12.345)
     #expect(samples["tanglemeter_relay_closed{meter=\"flat-2\"}"] == 0)
@@ -81,6 +83,7 @@ func parseExposition(_ text: String) -> [String: Double] {
     #expect(samples["tanglemeter_node_state{state=\"off\"}"] == 1)
     #expect(samples["tanglemeter_node_state{state=\"ok\"}"] == 0)
     #expect(samples["tanglemeter_journal_damaged"] == 0)
+    #expect(samples["tanglemeter_watchdog_armed"] == 1)
     #expect(samples["tanglemeter_uptime_seconds"] == 3600)
 }
 

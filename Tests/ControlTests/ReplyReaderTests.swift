@@ -60,8 +60,8 @@ func read(_ chunks: [String], close: Bool = true) -> [ReplyReader.Event] {
     }
     var reader = ReplyReader()
     let events = reader.append(contentsOf: output.utf8)
-    #expect(events.count == 16)
-    #expect(events[15] == .ok)
+    #expect(events.count == 19)    // 13 meter lines, node, gpio, watchdog, journal, uptime_s, OK
+    #expect(events[18] == .ok)
     #expect(events[0] == .data("main.relay on"))
     var second = ReplyReader()
     let rest = output.split(separator: "\n").suffix(1).joined() + "\n"

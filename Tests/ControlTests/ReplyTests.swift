@@ -6,14 +6,19 @@ import Ledger
 let reading = MeterReadingView(voltageDecivolts: 2301, currentMilliamps: 12_345, powerDeciwatts: 12_345, energyWh: 98_765,
                                frequencyDecihertz: 500, powerFactorHundredths: 98, alarm: false, ageMs: 412)
 
-let mainView = MeterStatusView(name: "main", relayOn: true, reason: .credit, credited: Nanos(5_000_000_000),
+let mainView: MeterStatusView = {
+    var view = MeterStatusView(name: "main", relayOn: true, reason: .credit, credited: Nanos(5_000_000_000),
                                charged: Nanos(1_250_000_000), billed: WattHours(5000), meterOK: true, payments: 2,
                                reading: reading, counters: MeterCountersView(reads: 100, timeouts: 3, crcErrors: 1, exceptions: 0))
+    view.creditLeftSeconds = 5400
+    return view
+}()
 
 let idleView = MeterStatusView(name: "flat-2", relayOn: false, reason: .starting, credited: .zero, charged: Nanos(7),
                                billed: WattHours(0), meterOK: false, payments: 0, reading: nil, counters: MeterCountersView())
 
-let daemonView = DaemonStatusView(meters: [mainView, idleView], node: .off, journal: .ok, uptimeSeconds: 3600)
+let daemonView = DaemonStatusView(meters: [mainView, idleView], node: .off, journal: .ok, uptimeSeconds: 3600,
+                                  gpio: "libgpiod-2.2.1", watchdog: true)
 
 /// The data lines of a finished reply, checked for the protocol's framing on the way.
 func dataLines(_ reply: Reply) -> [String] {
@@ -43,6 +48,7 @@ func dataLines(_ reply: Reply) -> [String] {
     main.current_a 12.345
     main.meter ok
     main.payments 2
+    main.credit_left_s 5400
     flat-2.relay off
     flat-2.reason starting
     flat-2.balance_nanos -7
@@ -55,7 +61,10 @@ func dataLines(_ reply: Reply) -> [String] {
     flat-2.current_a 0.000
     flat-2.meter fault
     flat-2.payments 0
+    flat-2.credit_left_s unknown
     node off
+    gpio libgpiod-2.2.1
+    watchdog on
     journal ok
     uptime_s 3600
     OK
@@ -66,16 +75,16 @@ func dataLines(_ reply: Reply) -> [String] {
 @Test func statusInvariantAndLineSetForAnyValues() {
     var random = SeededGenerator(seed: 42)
     let keys = ["relay", "reason", "balance_nanos", "credited_nanos", "charged_nanos", "billed_wh", "meter_energy_wh",
-                "power_w", "voltage_v", "current_a", "meter", "payments"]
+                "power_w", "voltage_v", "current_a", "meter", "payments", "credit_left_s"]
     for _ in 0..<300 {
         var view = mainView
         view.credited = Nanos(Int64(bitPattern: random.next()))
         view.charged = Nanos(Int64(bitPattern: random.next()))
         var reply = Reply()
-        reply.status(DaemonStatusView(meters: [view], node: .fault, journal: .damaged, uptimeSeconds: 1), meter: "main")
+        reply.status(DaemonStatusView(meters: [view], node: .fault, journal: .full, uptimeSeconds: 1), meter: "main")
         reply.ok()
         let lines = dataLines(reply)
-        #expect(lines.map { String($0.split(separator: " ")[0]) } == keys.map { "main." + $0 } + ["node", "journal", "uptime_s"])
+        #expect(lines.map { String($0.split(separator: " ")[0]) } == keys.map { "main." + $0 } + ["node", "gpio", "watchdog", "journal", "uptime_s"])
         var values: [String: String] = [:]
         for line in lines {
             let parts = line.split(separator: " ", maxSplits: 1)
@@ -86,12 +95,46 @@ func dataLines(_ reply: Reply) -> [String] {
     }
 }
 
+/// Issue 17: a damaged journal's replay stopped at the damage: its sums are shown as unknown,
+/// in status, watch and metrics, never as a balance.
+@Test func damagedJournalShowsTheMoneyFiguresAsUnknown() {
+    var reply = Reply()
+    reply.status(DaemonStatusView(meters: [mainView], node: .off, journal: .damaged, uptimeSeconds: 1), meter: "main")
+    reply.ok()
+    let values = Dictionary(uniqueKeysWithValues: dataLines(reply).map { line in
+        let parts = line.split(separator: " ", maxSplits: 1)
+        return (String(parts[0]), String(parts[1]))
+    })
+    for key in ["balance_nanos", "credited_nanos", "charged_nanos", "billed_wh", "payments"] {
+        #expect(values["main." + key] == "unknown")
+    }
+    #expect(values["main.relay"] != nil && values["journal"] == "damaged")
+    #expect(watchLine(unixMs: 5, meter: mainView, moneyKnown: false).contains(" balance_nanos=unknown "))
+    var metrics = Reply()
+    metrics.metrics(DaemonStatusView(meters: [mainView], node: .off, journal: .damaged, uptimeSeconds: 1))
+    #expect(!metrics.text.contains("tanglemeter_balance_nanos{"))
+    #expect(!metrics.text.contains("tanglemeter_credited_nanos_total{"))
+    #expect(metrics.text.contains("tanglemeter_journal_damaged 1\n"))
+}
+
+@Test func journalWriteFailureShowsInStatusAndMetrics() {
+    for (health, failing) in [(JournalHealth.full, "1"), (.failing, "1"), (.ok, "0"), (.damaged, "0")] {
+        let view = DaemonStatusView(meters: [mainView], node: .off, journal: health, uptimeSeconds: 1)
+        var reply = Reply()
+        reply.status(view)
+        #expect(reply.text.contains("\njournal \(health.rawValue)\n"))
+        var metrics = Reply()
+        metrics.metrics(view)
+        #expect(metrics.text.contains("\ntanglemeter_journal_write_failing \(failing)\n"))
+    }
+}
+
 @Test func statusOfOneMeter() {
     var reply = Reply()
     reply.status(daemonView, meter: "flat-2")
     reply.ok()
     let lines = dataLines(reply)
-    #expect(lines.count == 15)
+    #expect(lines.count == 18)
     #expect(lines.allSatisfy { !$0.hasPrefix("main.") })
 }
 
@@ -100,15 +143,31 @@ func dataLines(_ reply: Reply) -> [String] {
     reply.meterDetail(mainView)
     reply.ok()
     #expect(dataLines(reply) == [
-        "main.meter ok", "main.voltage_v 230.1", "main.current_a 12.345", "main.power_w 1234.5", "main.energy_wh 98765",
+        "main.meter ok", "main.model pzem004t", "main.voltage_v 230.1", "main.current_a 12.345", "main.power_w 1234.5", "main.energy_wh 98765",
         "main.frequency_hz 50.0", "main.power_factor 0.98", "main.alarm off", "main.reading_age_ms 412", "main.reads 100",
         "main.timeouts 3", "main.crc_errors 1", "main.exceptions 0",
     ])
     var idle = Reply()
     idle.meterDetail(idleView)
     idle.ok()
-    #expect(dataLines(idle) == ["flat-2.meter fault", "flat-2.reads 0", "flat-2.timeouts 0", "flat-2.crc_errors 0",
+    #expect(dataLines(idle) == ["flat-2.meter fault", "flat-2.model pzem004t", "flat-2.reads 0", "flat-2.timeouts 0", "flat-2.crc_errors 0",
                                 "flat-2.exceptions 0"])
+}
+
+@Test func threePhaseDetailListsEachLine() {
+    var view = mainView
+    view.model = "sdm630"
+    view.reading?.phases = [MeterPhaseView(voltageDecivolts: 2301, currentMilliamps: 1500, powerDeciwatts: 3450),
+                            MeterPhaseView(voltageDecivolts: 2290, currentMilliamps: 0, powerDeciwatts: 0),
+                            MeterPhaseView(voltageDecivolts: 2310, currentMilliamps: 10_000, powerDeciwatts: 23_100)]
+    var reply = Reply()
+    reply.meterDetail(view)
+    reply.ok()
+    let lines = dataLines(reply)
+    #expect(lines[1] == "main.model sdm630")
+    #expect(Array(lines[9..<18]) == ["main.l1.voltage_v 230.1", "main.l1.current_a 1.500", "main.l1.power_w 345.0",
+                                     "main.l2.voltage_v 229.0", "main.l2.current_a 0.000", "main.l2.power_w 0.0",
+                                     "main.l3.voltage_v 231.0", "main.l3.current_a 10.000", "main.l3.power_w 2310.0"])
 }
 
 @Test func paymentsNewestFirst() {

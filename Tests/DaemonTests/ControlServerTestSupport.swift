@@ -76,7 +76,7 @@ final class Harness {
          dir: TempDir = TempDir(), handler: @escaping ControlServer<TestFramer>.Handler = echoHandler) throws {
         self.dir = dir
         server = try ControlServer<TestFramer>(path: dir.file("ctl.sock"), mode: mode, adminGroup: adminGroup,
-                                                limits: limits, handler: handler)
+                                                limits: limits, watchEnd: Array("OK\n".utf8), handler: handler)
     }
 
     var path: String { server.path }

@@ -100,6 +100,63 @@ import Testing
         #expect(Clock.monotonicMs() - start >= 200)
     }
 
+    /// Issue 17: a byte now and then is not activity. A client trickling a request line one byte
+    /// at a time, faster than the idle timeout, is closed once the timeout passes without a line.
+    @Test func tricklingClientIsClosedAfterTheIdleTimeout() throws {
+        var limits = ControlLimits()
+        limits.idleTimeoutMs = 300
+        let h = try Harness(limits: limits)
+        let c = try TestClient(path: h.path)
+        let start = Clock.monotonicMs()
+        var nextByte = start
+        h.run(timeoutMs: 3_000) {
+            if Clock.monotonicMs() >= nextByte { c.send("s"); nextByte += 100 }
+            c.pump()
+            return c.sawEOF
+        }
+        #expect(c.sawEOF)
+        #expect(Clock.monotonicMs() - start >= 300)
+    }
+
+    /// Issue 17: a watcher that does not read is closed after the idle timeout, long before its
+    /// unread lines reach the output cap; one that reads stays, however long.
+    @Test func watcherThatDoesNotReadIsDroppedAfterTheIdleTimeout() throws {
+        var limits = ControlLimits()
+        limits.idleTimeoutMs = 300
+        let h = try Harness(limits: limits)
+        let reader = try TestClient(path: h.path), sleeper = try TestClient(path: h.path)
+        reader.send("watch\n"); sleeper.send("watch\n")
+        h.run { h.server.watchers.count == 2 }
+        let line = Array("1 main relay=on balance_nanos=1 power_w=0.0 energy_wh=0\n".utf8)
+        let until = Clock.monotonicMs() + 1_500
+        var nextPush = Clock.monotonicMs()
+        h.run(timeoutMs: 3_000) {
+            if Clock.monotonicMs() >= nextPush {
+                for id in h.server.watchers { h.server.push(line, to: id, now: Clock.monotonicMs()) }
+                nextPush += 50
+            }
+            reader.pump()
+            return Clock.monotonicMs() > until
+        }
+        sleeper.pump()
+        #expect(sleeper.sawEOF)
+        #expect(!reader.sawEOF)
+        #expect(h.server.watchers.count == 1)
+        #expect(sleeper.received.count < limits.outputCap / 10)
+    }
+
+    /// Issue 17 / DESIGN §3.3: a watch ends with `OK` when the client closes its write side.
+    @Test func watchEndsWithOKWhenTheClientHalfCloses() throws {
+        let h = try Harness()
+        let c = try TestClient(path: h.path)
+        c.send("watch\n")
+        h.run { h.server.watchers.count == 1 }
+        c.shutdownWrite()
+        h.run { c.pump(); return c.sawEOF }
+        #expect(c.text == "OK\n")
+        #expect(h.server.clientCount == 0)
+    }
+
     @Test func overlongLineGets413AndClose() throws {
         let h = try Harness()
         let c = try TestClient(path: h.path)

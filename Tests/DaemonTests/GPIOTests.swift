@@ -118,3 +118,50 @@ import Testing
                 == "gpio.chip auto: no matching GPIO chip (chips found: gpiochip0 (gpio-sim.0-node0), gpiochip1 (x))")
     }
 }
+
+@Suite struct GpiodLibraryTests {
+    /// trixie's libgpiod.so.3 (v2 API) wins over bookworm's libgpiod.so.2 when both are there.
+    @Test func prefersTheV2LibraryThenV1() {
+        let fake = UnsafeMutableRawPointer(bitPattern: 0x1000)!
+        var tried: [String] = []
+        let both = GpiodLibrary.firstLoadable { tried.append($0); return fake }
+        #expect(both?.soname == "libgpiod.so.3")
+        #expect(tried == ["libgpiod.so.3"])
+        tried = []
+        let onlyV1 = GpiodLibrary.firstLoadable { tried.append($0); return $0 == "libgpiod.so.2" ? fake : nil }
+        #expect(onlyV1?.soname == "libgpiod.so.2")
+        #expect(tried == ["libgpiod.so.3", "libgpiod.so.2"])
+        #expect(GpiodLibrary.firstLoadable { _ in nil } == nil)
+    }
+
+    @Test func versionsFitForAStatusLine() {
+        #expect(GpiodLibrary.version("2.2.1") == "2.2.1")
+        #expect(GpiodLibrary.version("1.6.3") == "1.6.3")
+        #expect(GpiodLibrary.version("2.1.3-rc1+git~x_y") == "2.1.3-rc1+git~x_y")
+        #expect(GpiodLibrary.version("") == "unknown")
+        #expect(GpiodLibrary.version("2.2 beta") == "unknown")
+        #expect(GpiodLibrary.version("2.2\n") == "unknown")
+        #expect(GpiodLibrary.version(String(repeating: "1", count: 33)) == "unknown")
+        #expect(GpiodLibrary.version(nil as UnsafePointer<CChar>?) == "unknown")
+    }
+
+    /// On this machine (Debian 12 with the gpiod package) only libgpiod.so.2 exists: the v1 API,
+    /// reporting its own version through the table dlsym filled.
+    @Test(.enabled(if: dlopen("libgpiod.so.2", RTLD_NOW | RTLD_LOCAL) != nil && dlopen("libgpiod.so.3", RTLD_NOW | RTLD_LOCAL) == nil))
+    func loadsTheInstalledV1Library() throws {
+        let library = try GpiodLibrary.load()
+        #expect(library is GpiodV1)
+        #expect(library.version.hasPrefix("1."))
+        let backend = GpiodBackend(chip: "/dev/no-such-gpiochip")
+        #expect(backend.statusName == "libgpiod-unknown")  // not loaded before the first claim
+        #expect(throws: GPIOError.self) { try backend.claim(lines: []) }
+        #expect(backend.statusName == "libgpiod-" + library.version)
+    }
+
+    @Test func missingLibraryNamesThePackages() {
+        let message = GPIOError.libraryMissing.message
+        #expect(message.contains("libgpiod.so.3") && message.contains("libgpiod.so.2"))
+        #expect(message.contains("apt-get install gpiod"))
+        #expect(message.contains("libgpiod3") && message.contains("libgpiod2"))
+    }
+}

@@ -20,6 +20,19 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def no_value_printed_by_reflection():
+    """Fails any test during which a firmware process (the daemon's log, meter-sim's output) printed
+    a value by reflection — Embedded Swift's `(cannot print value in embedded Swift)` — since that
+    loses what the line was written to say (issue 17: `relay override` hid on from off). Autouse
+    and first set up, so it is torn down last, after the fixtures that stop and read the processes."""
+    seen = len(support.reflection_lines)
+    yield
+    found = support.reflection_lines[seen:]
+    if found:
+        pytest.fail("firmware output printed a value by reflection:\n" + "\n".join(found[:10]), pytrace=False)
+
+
 @pytest.fixture
 def processes():
     """Collects started `support.Process` objects and stops them all at teardown."""

@@ -11,6 +11,8 @@ import signal
 import subprocess
 import time
 
+import support
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN_DIR = os.path.join(ROOT, os.environ.get("TM_BIN_DIR", "build"))
 RUNNER = shlex.split(os.environ.get("TM_RUNNER", ""))
@@ -202,5 +204,6 @@ class Daemon:
         # Captured by pytest and shown only when the test failed: what the daemon said is usually
         # the explanation of a failure (and of a flaky one, the only one there will be).
         if os.path.exists(self.log_path):
+            support.check_firmware_output(self.log_text().splitlines(), self.log_path)
             print(f"--- {self.log_path} (last 40 lines)")
             print("\n".join(self.log_text().splitlines()[-40:]))

@@ -17,6 +17,20 @@ REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT = float(os.environ.get("TM_START_TIMEOUT", "20"))
 
 
+# What Embedded Swift prints for a value interpolated by reflection (an enum or struct without a
+# `description`): never acceptable in the firmware's output. Every line a firmware process writes
+# through these helpers or the daemon harness is checked; conftest fails the test that saw one.
+REFLECTION_PHRASE = "cannot print value in embedded Swift"
+reflection_lines: list[str] = []
+
+
+def check_firmware_output(lines, source: str) -> None:
+    """Records every line of `lines` that shows a value printed by reflection."""
+    for line in lines:
+        if REFLECTION_PHRASE in line:
+            reflection_lines.append(f"{source}: {line}")
+
+
 def bin_dir() -> Path:
     """Folder of the binaries under test: $TM_BIN_DIR (relative to the repository) or build/."""
     path = Path(os.environ.get("TM_BIN_DIR", "build"))
@@ -70,10 +84,10 @@ class Process:
         for reader in self._readers:
             reader.start()
 
-    @staticmethod
-    def _pump(stream, lines, log):
+    def _pump(self, stream, lines, log):
         for line in stream:
             line = line.rstrip("\n")
+            check_firmware_output([line], " ".join(map(str, self.argv))[:100])
             log.append(line)
             if lines is not None:
                 lines.put(line)

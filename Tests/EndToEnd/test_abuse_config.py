@@ -51,6 +51,9 @@ CASES = [
     ("active_low boolean", "", "relay.active_low = sometimes\n", 8, "relay.active_low"),
     ("meter model", "", "model = sdm630\n", 8, "model"),
     ("meter key set twice", "", "tariff = 2 IOTA/kWh\n", 8, "tariff"),
+    # Issue 17: beyond any circuit a supported meter serves (a typo, kW for W), and free energy.
+    ("max power absurd", "", "max_power = 999999999999kW\n", 8, "at most 1000kW"),
+    ("max power above 1 MW", "", "max_power = 1000.1kW\n", 8, "max_power"),
 ]
 
 
@@ -93,6 +96,24 @@ def test_missing_and_conflicting_keys_name_the_section(tmp_path, name, meters, l
     assert out.returncode == 1, (out.stdout, out.stderr)
     assert f"{config}:" in out.stderr and fragment in out.stderr, out.stderr
     assert f"{config}:{line}:" in out.stderr, out.stderr
+
+
+def test_a_zero_tariff_is_refused(tmp_path):
+    config = str(tmp_path / "tanglemeter.conf")
+    write(config, GOOD_GLOBAL.format(dir=tmp_path) + "[meter main]\nrelay.line = 17\ntariff = 0 IOTA/kWh\n")
+    out = subprocess.run(binary("tanglemeter") + ["-c", config, "--check"], capture_output=True, text=True,
+                         timeout=30)
+    assert out.returncode == 1, (out.stdout, out.stderr)
+    assert f"{config}:7: key 'tariff': expected a price above 0" in out.stderr, out.stderr
+
+
+def test_control_characters_in_a_bad_line_are_escaped(tmp_path):
+    config = str(tmp_path / "tanglemeter.conf")
+    write(config, GOOD_GLOBAL.format(dir=tmp_path) + "serial.baud = 96\x1b[2J\x07\r00\n" + GOOD_METER)
+    out = subprocess.run(binary("tanglemeter") + ["-c", config, "--check"], capture_output=True, timeout=30)
+    assert out.returncode == 1, out
+    assert not any(b < 0x20 and b != 0x0A for b in out.stderr), out.stderr
+    assert b"got '96\\x1b[2J\\x07\\x0d00'" in out.stderr, out.stderr
 
 
 def test_a_missing_or_unreadable_file_is_refused(tmp_path):

@@ -5,6 +5,7 @@ acknowledging what is not durable, and it recovers when the disk or the device c
 The full disk is a 64 KiB tmpfs mounted for the test (root only: skipped otherwise); the file size
 limit is RLIMIT_FSIZE set on the running daemon with `prlimit --pid`."""
 import os
+import re
 import signal
 import subprocess
 import time
@@ -26,6 +27,17 @@ def credit_until_refused(d, limit=2000):
             return acked, final
         acked += 1_000_000_000
     raise AssertionError(f"{limit} credits and the disk is still not full")
+
+
+def fill_up(path):
+    """Writes `path` until the file system has no byte left."""
+    with open(path, "wb", buffering=0) as f:
+        for block in (4096, 512, 1):
+            try:
+                while True:
+                    f.write(b"x" * block)
+            except OSError:
+                pass
 
 
 def mount_tmpfs(path, size):
@@ -55,13 +67,33 @@ def test_a_full_disk_refuses_credits_keeps_running_and_recovers(tmp_path):
         for _ in range(3):
             data, final = d.query(f"credit main 1 IOTA {NOTE}")
             assert final.startswith("ERR "), final
-        time.sleep(1.5)   # a checkpoint or two fail meanwhile
         assert d.proc.poll() is None
         assert d.status()["main.meter"] == "ok"
+        # Issue 17: status and metrics say so, and an outage is logged once, not per failed write.
+        # A big credit record no longer fits where a small checkpoint may (in the journal's last
+        # page): stop the load, let the last checkpoint go in, then take every byte left.
+        sim.command("power 1 0")
+        time.sleep(2.5)
+        fill_up(os.path.join(disk, "filler"))
+        mark = len(d.log_text())
+        for _ in range(3):
+            data, final = d.query(f"credit main 1 IOTA {NOTE}")
+            assert final.startswith("ERR 503") and "(journal full)" in final, final
+        st = d.status()
+        assert st["journal"] == "full", st
+        assert st["main.meter"] == "ok"
+        metrics = d.ok("metrics")
+        assert "tanglemeter_journal_write_failing 1" in metrics and "tanglemeter_journal_damaged 0" in metrics
+        outage = "nothing is acknowledged until a write succeeds"
+        assert d.log_text()[mark:].count(outage) <= 1, d.log_text()[mark:]
+        assert d.log_text()[mark:].count("No space left on device") <= 1, d.log_text()[mark:]
         # The operator frees space: credits are accepted again, without a restart.
         subprocess.run(["mount", "-o", "remount,size=4m", disk], check=True)
         wait_until(lambda: d.query("credit main 1 IOTA after")[1] == "OK", what="credit after space freed")
         acked += 1_000_000_000
+        assert d.status()["journal"] == "ok"
+        assert "tanglemeter_journal_write_failing 0" in d.ok("metrics")
+        assert "journal: writes succeed again after" in d.log_text()[mark:]
         # And everything acknowledged is on disk: a kill -9 and restart shows exactly that.
         d.kill9()
         d.start()
@@ -87,13 +119,29 @@ def test_a_file_size_limit_refuses_credits_instead_of_killing_the_daemon(tmp_pat
         wait_until(lambda: d.status()["main.meter"] == "ok", what="first reading")
         d.ok("credit main 1 IOTA")
         limit = os.path.getsize(d.journal) + 4096
-        subprocess.run(["prlimit", f"--pid={d.proc.pid}", f"--fsize={limit}:{limit}"], check=True)
+        subprocess.run(["prlimit", f"--pid={d.proc.pid}", f"--fsize={limit}:unlimited"], check=True)
         acked, refusal = credit_until_refused(d)
         acked += 1_000_000_000
         assert acked >= 5 * 1_000_000_000, "4 KiB should have held several credits"
         assert refusal.startswith("ERR 503") or refusal.startswith("ERR 500"), refusal
         assert d.proc.poll() is None, f"daemon died: {d.proc.returncode} (SIGXFSZ is -{signal.SIGXFSZ})"
         assert int(d.status()["main.credited_nanos"]) == acked
+        # Issue 17: not a byte more fits. The meter draws 2 kW, a Wh every 2 s: the checkpoints
+        # (every 1 s) fail too, and the whole outage is one line when it begins, one when it ends.
+        subprocess.run(["prlimit", f"--pid={d.proc.pid}", f"--fsize={os.path.getsize(d.journal)}:unlimited"], check=True)
+        mark = len(d.log_text())
+        wait_until(lambda: d.status()["journal"] == "full", timeout=5, what="journal full")
+        time.sleep(4.5)
+        assert d.status()["journal"] == "full"
+        outage = "nothing is acknowledged until a write succeeds"
+        assert d.log_text()[mark:].count(outage) <= 1, d.log_text()[mark:]
+        assert d.log_text()[mark:].count("File too large") <= 1, d.log_text()[mark:]
+        subprocess.run(["prlimit", f"--pid={d.proc.pid}", "--fsize=unlimited:unlimited"], check=True)
+        wait_until(lambda: "journal: writes succeed again after" in d.log_text()[mark:], timeout=10,
+                   what="the end of the outage logged")
+        failed = int(re.search(r"writes succeed again after (\d+) failed", d.log_text()[mark:]).group(1))
+        assert failed >= 2, d.log_text()[mark:]       # checkpoints failed, yet one line each way
+        assert d.status()["journal"] == "ok"
         d.kill9()
         d.start()
         st = d.status()

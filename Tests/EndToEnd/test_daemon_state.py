@@ -201,6 +201,12 @@ def test_a_damaged_journal_opens_every_relay_and_refuses_credits(rig):
     assert st["journal"] == "damaged"
     assert st["main.relay"] == "off" and st["main.reason"] == "journal-damaged"
     assert d.gpio(RELAY) == "0\n"
+    # Issue 17: the replay stopped at the damage, so its sums are no balance: unknown, all of them.
+    for key in ("balance_nanos", "credited_nanos", "charged_nanos", "billed_wh", "payments"):
+        assert st["main." + key] == "unknown", st
+    metrics = "\n".join(d.ok("metrics"))
+    assert 'tanglemeter_balance_nanos{meter="main"}' not in metrics
+    assert "tanglemeter_journal_damaged 1" in metrics
     data, final = d.query("credit main 1 IOTA")
     assert final.startswith("ERR 409"), final
     assert open(d.journal, "rb").read() == before  # left exactly as found, for the operator

@@ -57,3 +57,23 @@ def test_init_script_start_status_reload_stop(tmp_path, flavour):
     finally:
         init("stop")
         sim.close()
+
+
+@pytest.mark.x86_only
+def test_init_script_says_when_the_binary_cannot_run(tmp_path):
+    """A bookworm-linked firmware on trixie failed in the loader (exit 127) before reading its
+    config; the script must not call that a bad configuration. The stand-in prints what glibc's
+    loader printed there and exits as it did."""
+    daemon = tmp_path / "tanglemeter"
+    daemon.write_text("#!/bin/sh\necho \"$0: error while loading shared libraries: libgpiod.so.2: "
+                      "cannot open shared object file: No such file or directory\" >&2\nexit 127\n")
+    daemon.chmod(0o755)
+    config = tmp_path / "tanglemeter.conf"
+    config.write_text("gpio.backend = sim\n")
+    env = dict(os.environ, DAEMON=str(daemon), CONFIG=str(config),
+               PIDFILE=str(tmp_path / "tanglemeter.pid"), LOGFILE=str(tmp_path / "init.log"))
+    out = subprocess.run(["sh", SCRIPT, "start"], env=env, capture_output=True, text=True, timeout=30)
+    assert out.returncode == 1
+    assert "libgpiod.so.2" in out.stderr and f"{daemon} cannot run (exit 127" in out.stderr
+    assert "bad configuration" not in out.stderr
+    assert not (tmp_path / "tanglemeter.pid").exists()

@@ -299,3 +299,72 @@ def test_bad_requests_get_no_reply_and_the_bus_recovers(meter_sim):
     reply = raw_exchange(sim.link, bad_address, 5)
     assert reply[:3] == bytes.fromhex("01 86 03") and crc16(reply[:3]) == reply[3:]
     assert sim.stats()["badframes"] == 2
+
+
+# --- Eastron SDM120 / SDM630 (meters.md §3): float32, high word first -----------------------
+
+def sdm_floats(values):
+    """Independent decode of big-endian float32 register pairs."""
+    import struct
+    return [struct.unpack(">f", struct.pack(">HH", values[i], values[i + 1]))[0] for i in range(0, len(values), 2)]
+
+
+def test_mbpoll_reads_sdm_floats_high_word_first(meter_sim):
+    sim = meter_sim("--address", "2:sdm120", "--address", "3:sdm630", "--power", "2759.8", "--voltage", "230.1",
+                    "--energy", "1234500", *FROZEN)
+    # -B: big-endian word order (high word first), as the SDMs send it; reference 73 is register 0x0048.
+    code, values, output = mbpoll(sim.link, "-a", "2", "-t", "3:float", "-B", "-r", "73", "-c", "1")
+    assert code == 0, output
+    assert re.search(r"^\[73\]:\s+1234\.5\b", output, re.M), output
+    code, _, output = mbpoll(sim.link, "-a", "3", "-t", "3:float", "-B", "-r", "1", "-c", "3")
+    assert code == 0, output
+    assert len(re.findall(r"^\[\d+\]:\s+230\.1\d*", output, re.M)) == 3, output     # L1, L2, L3 voltage
+    code, _, output = mbpoll(sim.link, "-a", "3", "-t", "3:float", "-B", "-r", "53", "-c", "1")   # 0x0034
+    assert code == 0 and re.search(r"^\[53\]:\s+2759\.8\d*", output, re.M), output
+
+
+def test_minimalmodbus_reads_the_sdm_maps_of_the_spec(meter_sim):
+    sim = meter_sim("--address", "1:sdm120", "--address", "4:sdm630", "--power", "1200", "--voltage", "230",
+                    "--energy", "16384002", *FROZEN)
+    sdm120 = instrument(sim.link, 1)
+    float_at = lambda meter, reg: meter.read_float(reg, functioncode=4, number_of_registers=2)
+    assert float_at(sdm120, 0x0000) == pytest.approx(230.0)
+    assert float_at(sdm120, 0x0006) == pytest.approx(1200 / 230, rel=1e-6)
+    assert float_at(sdm120, 0x000C) == pytest.approx(1200.0)
+    assert float_at(sdm120, 0x001E) == pytest.approx(1.0)
+    assert float_at(sdm120, 0x0046) == pytest.approx(50.0)
+    # 16 384.002 kWh is not a float32: the nearest one is 16 384.001953125 (1.95 Wh steps up here).
+    assert float_at(sdm120, 0x0048) == 16384.001953125
+    assert float_at(sdm120, 0x0156) == 16384.001953125       # total energy (no export)
+    sdm630 = instrument(sim.link, 4)
+    assert [float_at(sdm630, 0x000C + 2 * n) for n in range(3)] == [pytest.approx(400.0)] * 3
+    assert float_at(sdm630, 0x0034) == pytest.approx(1200.0)
+    assert float_at(sdm630, 0x00C8) == pytest.approx(230.0 * 3 ** 0.5, rel=1e-6)   # L1-L2, the scan's probe
+    # The daemon's two reads per poll, as one block each, decode the same with pymodbus.
+    reply = pymodbus_read(sim.link, address=4, start=0x0034, count=22)
+    assert not reply.isError(), reply
+    block = sdm_floats(reply.registers)
+    assert block[0] == pytest.approx(1200.0) and block[9] == pytest.approx(50.0) and block[10] == 16384.001953125
+
+
+def test_sdm_exceptions_as_a_real_sdm_gives_them(meter_sim, tmp_path):
+    sim = meter_sim("--address", "1:sdm120", "--address", "2:sdm630", *FROZEN)
+    exception = lambda frame: raw_exchange(sim.link, frame + crc16(frame), 5, timeout=1)
+    # Odd count: illegal data value; odd start: illegal data address (the SDMs read whole floats).
+    assert exception(bytes.fromhex("01 04 00 00 00 01"))[:3] == bytes.fromhex("01 84 03")
+    assert exception(bytes.fromhex("01 04 00 01 00 02"))[:3] == bytes.fromhex("01 84 02")
+    # The SDM120 has no line-to-line voltage (0x00C8): illegal data address. The SDM630 has.
+    assert exception(bytes.fromhex("01 04 00 C8 00 02"))[:3] == bytes.fromhex("01 84 02")
+    assert raw_exchange(sim.link, bytes.fromhex("02 04 00 C8 00 02") + crc16(bytes.fromhex("02 04 00 C8 00 02")), 9)[:3] \
+        == bytes.fromhex("02 04 04")
+    # More than 50 registers: illegal data address (openWB's report, meters.md §3).
+    assert exception(bytes.fromhex("02 04 00 00 00 34"))[:3] == bytes.fromhex("02 84 02")
+    # No holding-register writes with FC 06, no PZEM reset: illegal function.
+    assert exception(bytes.fromhex("01 06 00 01 00 02"))[:3] == bytes.fromhex("01 86 01")
+    assert raw_exchange(sim.link, bytes.fromhex("01 42 80 11"), 5, timeout=1)[:3] == bytes.fromhex("01 C2 01")
+    with pytest.raises(minimalmodbus.IllegalRequestError):
+        instrument(sim.link, 1).read_registers(0x0048, 1, functioncode=4)
+    # The general address 0xF8 is a PZEM's: a lone SDM does not answer it.
+    lone = meter_sim("--address", "5:sdm630", *FROZEN, link=tmp_path / "ttySDM")
+    assert raw_exchange(lone.link, bytes.fromhex("F8 04 00 00 00 0A 64 64"), 25, timeout=0.5) == b""
+    assert lone.stats()["ignored"] == 1

@@ -16,13 +16,13 @@ func testApply(_ s: inout AccountState, _ event: AccountEvent) throws(LedgerErro
         s.paymentCount += 1
     case .manualCredit(let amount, _, _):
         s.credited = try s.credited.adding(amount)
-    case .counterCheckpoint(let counter, _):
+    case .counterCheckpoint(let counter, _, _):
         if let last = s.counter { s.billed = try s.billed.adding(WattHours(counter.value - last.value)) }
         s.counter = counter
-    case .counterRebaselined(_, let to, _):
+    case .counterRebaselined(_, let to, _, _):
         s.counter = to
         s.counterRebaselines += 1
-    case .counterJumpRejected(_, let to, _):
+    case .counterJumpRejected(_, let to, _, _):
         s.counter = to
         s.counterJumpsRejected += 1
     case .tariffChanged(let price, _):
@@ -96,7 +96,7 @@ func byName(_ meters: [MeterSnapshot]) -> [String: AccountState] {
         let sizeBefore = file.size
         let oldBytes = readBytes(dir.file())
 
-        let (_, recovered) = try openJournal(dir.file())
+        let recovered = try recoverFile(dir.file())
         let state = try replayed(recovered)
         #expect(byName(state) == (try directState(before)))
         try file.compact(snapshot: JournalSnapshot(atMs: 5, meters: state))
@@ -104,7 +104,7 @@ func byName(_ meters: [MeterSnapshot]) -> [String: AccountState] {
         #expect(!FileManager.default.fileExists(atPath: dir.file("journal.tmp")))
         try file.append(after)
 
-        let (_, final) = try openJournal(dir.file())
+        let final = try recoverFile(dir.file())
         #expect(final.snapshot?.meters == state)
         #expect(final.events.count == after.count && final.recordsSinceSnapshot == after.count)
         #expect(byName(try replayed(final)) == (try directState(before + after)))
@@ -113,8 +113,10 @@ func byName(_ meters: [MeterSnapshot]) -> [String: AccountState] {
         let compacted = readBytes(dir.file())
         let stale = Array(oldBytes[compacted.count..<min(compacted.count + 40, oldBytes.count)])
         writeBytes(dir.file(), compacted + stale)
-        let (_, withStale) = try openJournal(dir.file())
-        #expect(withStale.events.count == after.count && withStale.damage == nil && withStale.tornTail != nil)
+        let withStale = try recoverFile(dir.file())
+        // none of them verifies; whether what follows reads as one torn record or as damage (a bad
+        // tail longer than one record) depends on the lengths the stale bytes happen to claim
+        #expect(withStale.events.count == after.count && (withStale.damage != nil || withStale.tornTail != nil))
     }
 
     /// A crash after the temporary file was written but before the rename: the old file is the journal.
@@ -150,7 +152,7 @@ func byName(_ meters: [MeterSnapshot]) -> [String: AccountState] {
         }
         try file.append([.started(atMs: 7)])
         try FileManager.default.removeItem(atPath: dir.file("journal.tmp"))
-        let (_, recovery) = try openJournal(dir.file())
+        let recovery = try recoverFile(dir.file())
         #expect(recovery.snapshot == nil && recovery.lastStartedAtMs == 7)
         #expect(byName(try replayed(recovery)) == (try directState(records)))
     }
@@ -170,6 +172,7 @@ func byName(_ meters: [MeterSnapshot]) -> [String: AccountState] {
         big.creditedDigests = Set((0..<100).map { "digest-\($0)" })
         try file.compact(snapshot: JournalSnapshot(atMs: 0, meters: [MeterSnapshot(name: "main", state: big)]))
         #expect(file.size > 400 && !file.needsCompaction(policy))
+        file.close()
         let (reopened, _) = try openJournal(dir.file())
         #expect(!reopened.needsCompaction(policy))
         #expect(CompactionPolicy().maxRecordsSinceSnapshot == 20_000)

@@ -50,7 +50,8 @@ import Ledger
             #expect(readBytes(copy).count == file.size)
             try file.append([.started(atMs: 99)])
             file.close()
-            let (_, again) = try openJournal(copy)
+            let (againFile, again) = try openJournal(copy)
+            againFile.close()
             #expect(again.tornTail == nil && again.damage == nil && again.lastStartedAtMs == 99, "cut at \(cut)")
         }
     }

@@ -59,9 +59,9 @@ func runMount(_ arguments: [String]) -> Bool {
         let expected = (0..<acknowledged).flatMap { ChildProcess.batch($0) }
         #expect(recovery.events.map { JournalRecord.event(meter: $0.meter, $0.event) } == expected)
 
-        // read-only: opening for append fails with the path and EROFS
+        // read-only: opening fails with the path and EROFS (its lock file's, opened first)
         try #require(runMount(["mount", "-o", "remount,ro", mnt]), "remount read-only failed")
-        #expect(throws: JournalError.system(operation: "open", path: path, errno: EROFS)) {
+        #expect(throws: JournalError.system(operation: "open", path: path + ".lock", errno: EROFS)) {
             _ = try JournalFile.open(path: path)
         }
     }

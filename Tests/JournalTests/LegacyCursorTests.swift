@@ -23,6 +23,7 @@ import Ledger
         // Exactly the records the old daemon appended: the baseline, a credit with its cursor move.
         try file.append([.started(atMs: 1), .event(meter: "main", .paymentBaseline(cursor: "AAAAbaseline1111111111111111111111"))])
         try file.append([.event(meter: "main", .paymentCredited(paid)), .event(meter: "main", .paymentCursor(digest: paid.digest))])
+        file.close()   // one daemon per journal: the file is locked while open
         let (again, recovery) = try openJournal(dir.file())
         let old = try replay(recovery)
         #expect(old.paymentBaselineDone && old.paymentCursor == paid.digest && old.watermarkAddress == nil)
@@ -31,6 +32,7 @@ import Ledger
         // The first scan of the new release journals its watermark; the cursor is gone for good,
         // the credit stays exactly once.
         try again.append([.event(meter: "main", .paymentWatermark(address: address, checkpoint: 9_876_542))])
+        again.close()
         let (_, converted) = try openJournal(dir.file())
         let new = try replay(converted)
         #expect(new.paymentCursor == nil && !new.paymentBaselineDone)

@@ -5,7 +5,7 @@ import Testing
 @Suite struct AccountTests {
     @Test func firstReadingSetsTheBaselineThenDeltasBillInMemory() throws {
         var h = Harness(account: try makeAccount())
-        #expect(try h.read(1000, atMs: 0) == .journal(.counterCheckpoint(counter: WattHours(1000), atMs: 0)))
+        #expect(try h.read(1000, atMs: 0) == .journal(.counterCheckpoint(counter: WattHours(1000), atMs: 0, boot: boot(0))))
         #expect(h.account.billed == .zero && h.account.counter == WattHours(1000))
         #expect(try h.read(1004, atMs: 1000) == .billed(delta: WattHours(4)))
         #expect(h.account.billed == WattHours(4))
@@ -13,7 +13,7 @@ import Testing
         #expect(h.account.balance == Nanos(-1_000_000))
         #expect(h.account.state.billed == .zero)        // not journaled yet
         #expect(try h.read(1004, atMs: 2000) == .billed(delta: .zero))
-        #expect(h.account.checkpointEvent() == .counterCheckpoint(counter: WattHours(1004), atMs: 2000))
+        #expect(h.account.checkpointEvent() == .counterCheckpoint(counter: WattHours(1004), atMs: 2000, boot: boot(2000)))
         try h.checkpoint()
         #expect(h.account.state.billed == WattHours(4) && h.account.state.counter == WattHours(1004))
         #expect(h.account.checkpointEvent() == nil)      // nothing changed since
@@ -24,7 +24,7 @@ import Testing
         var h = Harness(account: try makeAccount())
         try h.read(500, atMs: 0)
         try h.read(510, atMs: 10_000)
-        #expect(try h.read(3, atMs: 20_000) == .journal(.counterRebaselined(from: WattHours(510), to: WattHours(3), atMs: 20_000)))
+        #expect(try h.read(3, atMs: 20_000) == .journal(.counterRebaselined(from: WattHours(510), to: WattHours(3), atMs: 20_000, boot: boot(20_000))))
         #expect(h.account.billed == WattHours(10) && h.account.state.billed == WattHours(10))
         #expect(h.account.state.counterRebaselines == 1)
         #expect(try h.read(5, atMs: 21_000) == .billed(delta: WattHours(2)))
@@ -37,7 +37,7 @@ import Testing
         // 23 kW for 1 s is 6.39 Wh: 6 Wh + 1 Wh slack = 7 Wh allowed.
         #expect(Account.jumpLimit(elapsedMs: 1000, maxPower: .pzem004tMaximum) == WattHours(7))
         #expect(try h.read(7, atMs: 1000) == .billed(delta: WattHours(7)))
-        #expect(try h.read(15, atMs: 2000) == .journal(.counterJumpRejected(from: WattHours(7), to: WattHours(15), atMs: 2000)))
+        #expect(try h.read(15, atMs: 2000) == .journal(.counterJumpRejected(from: WattHours(7), to: WattHours(15), atMs: 2000, boot: boot(2000))))
         #expect(h.account.billed == WattHours(7) && h.account.state.counterJumpsRejected == 1)
         #expect(try h.read(16, atMs: 3000) == .billed(delta: WattHours(1)))
         // One hour at 23 kW is 23 kWh.
@@ -53,21 +53,21 @@ import Testing
         var policy = AccountPolicy(tariff: Tariff(pricePerKWh: Nanos(1_000_000_000)))
         policy.readingLatencyMs = 100
         var account = try Account(state: AccountState(tariff: policy.tariff), policy: policy, startedAtMs: 0)
-        guard case .journal(let first) = account.observe(counter: WattHours(100), power: Deciwatts(200_000), atMs: 60) else {
+        guard case .journal(let first) = account.observe(counter: WattHours(100), power: Deciwatts(200_000), atMs: 60, boot: boot(60)) else {
             Issue.record("the first reading sets the baseline"); return
         }
         try account.apply(first)
-        #expect(account.observe(counter: WattHours(102), power: Deciwatts(200_000), atMs: 201) == .billed(delta: WattHours(2)))
+        #expect(account.observe(counter: WattHours(102), power: Deciwatts(200_000), atMs: 201, boot: boot(201)) == .billed(delta: WattHours(2)))
         // Without the allowance the same readings are a rejected jump: 141 ms at 23 kW is 0.9 Wh + 1.
         var strict = AccountPolicy(tariff: policy.tariff)
         strict.readingLatencyMs = 0
         var old = try Account(state: AccountState(tariff: strict.tariff), policy: strict, startedAtMs: 0)
-        if case .journal(let e) = old.observe(counter: WattHours(100), power: Deciwatts(200_000), atMs: 60) { try old.apply(e) }
-        #expect(old.observe(counter: WattHours(102), power: Deciwatts(200_000), atMs: 201)
-                == .journal(.counterJumpRejected(from: WattHours(100), to: WattHours(102), atMs: 201)))
+        if case .journal(let e) = old.observe(counter: WattHours(100), power: Deciwatts(200_000), atMs: 60, boot: boot(60)) { try old.apply(e) }
+        #expect(old.observe(counter: WattHours(102), power: Deciwatts(200_000), atMs: 201, boot: boot(201))
+                == .journal(.counterJumpRejected(from: WattHours(100), to: WattHours(102), atMs: 201, boot: boot(201))))
         // A real jump is still one.
-        #expect(account.observe(counter: WattHours(5_000), power: Deciwatts(0), atMs: 300)
-                == .journal(.counterJumpRejected(from: WattHours(102), to: WattHours(5_000), atMs: 300)))
+        #expect(account.observe(counter: WattHours(5_000), power: Deciwatts(0), atMs: 300, boot: boot(300))
+                == .journal(.counterJumpRejected(from: WattHours(102), to: WattHours(5_000), atMs: 300, boot: boot(300))))
     }
 
     @Test func idleReadingsKeepTheJumpLimitTight() throws {
@@ -75,7 +75,7 @@ import Testing
         try h.read(100, atMs: 0)
         for second in 1...3600 { try h.read(100, atMs: Int64(second) * 1000) }
         // An hour idle, then 10 Wh within one second: impossible, whatever the idle time before it.
-        #expect(try h.read(110, atMs: 3_601_000) == .journal(.counterJumpRejected(from: WattHours(100), to: WattHours(110), atMs: 3_601_000)))
+        #expect(try h.read(110, atMs: 3_601_000) == .journal(.counterJumpRejected(from: WattHours(100), to: WattHours(110), atMs: 3_601_000, boot: boot(3_601_000))))
     }
 
     @Test func restartBillsWhatWasUsedWhileDownExactlyOnce() throws {
@@ -96,35 +96,35 @@ import Testing
         var h = Harness(account: try makeAccount())
         try h.read(1000, atMs: 0)
         var restarted = try h.replayed()
-        #expect(restarted.observe(counter: WattHours(50_000), power: .zero, atMs: 60_000)
-                == .journal(.counterJumpRejected(from: WattHours(1000), to: WattHours(50_000), atMs: 60_000)))
+        #expect(restarted.observe(counter: WattHours(50_000), power: .zero, atMs: 60_000, boot: boot(60_000))
+                == .journal(.counterJumpRejected(from: WattHours(1000), to: WattHours(50_000), atMs: 60_000, boot: boot(60_000))))
         // A snapshot without a reading time cannot bound the first delta: it is billed.
         var state = h.account.state
         state.counterAtMs = nil
         var unbounded = try Account(state: state, policy: h.account.policy, startedAtMs: 0)
-        #expect(unbounded.observe(counter: WattHours(50_000), power: .zero, atMs: 60_000) == .billed(delta: WattHours(49_000)))
+        #expect(unbounded.observe(counter: WattHours(50_000), power: .zero, atMs: 60_000, boot: boot(60_000)) == .billed(delta: WattHours(49_000)))
     }
 
     @Test func meterResetBillsUpToTheLastReadingAndContinuesFromZero() throws {
         var h = Harness(account: try makeAccount())
-        #expect(h.account.meterResetEvent(atMs: 0) == nil)
+        #expect(h.account.meterResetEvent(atMs: 0, boot: boot(0)) == nil)
         try h.read(9000, atMs: 0)
         try h.read(9005, atMs: 1000)
-        try h.record([try #require(h.account.meterResetEvent(atMs: 1500))])
+        try h.record([try #require(h.account.meterResetEvent(atMs: 1500, boot: boot(1500)))])
         #expect(try h.read(2, atMs: 2000) == .billed(delta: WattHours(2)))
         #expect(h.account.billed == WattHours(7))
     }
 
     @Test func absurdReadingsAreRefusedWithoutTrapping() throws {
         var h = Harness(account: try makeAccount())
-        #expect(h.account.observe(counter: WattHours(-1), power: .zero, atMs: 0) == .refused(.invalidEvent(reason: "meter counter -1 Wh is negative")))
+        #expect(h.account.observe(counter: WattHours(-1), power: .zero, atMs: 0, boot: boot(0)) == .refused(.invalidEvent(reason: "meter counter -1 Wh is negative")))
         #expect(h.account.counter == nil)
         try h.read(0, atMs: 0)
         try h.read(0xFFFF_FFFF, atMs: 0)                 // a 32-bit register's maximum: impossible in 0 ms
         #expect(h.account.state.counter == WattHours(0xFFFF_FFFF))
         try h.read(0, atMs: Int64.min)
         #expect(try h.read(Int64.max, atMs: Int64.max)
-                == .journal(.counterJumpRejected(from: .zero, to: WattHours(Int64.max), atMs: Int64.max)))
+                == .journal(.counterJumpRejected(from: .zero, to: WattHours(Int64.max), atMs: Int64.max, boot: boot(Int64.max))))
         // With no physical limit the delta passes, but its charge does not fit Int64: refused, unchanged.
         var unbounded = Harness(account: try makeAccount { $0.physicalMaxPower = Deciwatts(Int64.max) })
         try unbounded.read(0, atMs: 0)
@@ -178,8 +178,8 @@ import Testing
     @Test func staleCheckpointIsRefused() throws {
         var h = Harness(account: try makeAccount())
         try h.read(100, atMs: 0)
-        #expect(throws: LedgerError.self) { try h.record([.counterCheckpoint(counter: WattHours(99), atMs: 1)]) }
-        #expect(throws: LedgerError.self) { try h.record([.counterRebaselined(from: WattHours(99), to: .zero, atMs: 1)]) }
+        #expect(throws: LedgerError.self) { try h.record([.counterCheckpoint(counter: WattHours(99), atMs: 1, boot: boot(1))]) }
+        #expect(throws: LedgerError.self) { try h.record([.counterRebaselined(from: WattHours(99), to: .zero, atMs: 1, boot: boot(1))]) }
     }
 
     @Test func emergencyCreditIsGrantedOnceAndRepaidFirst() throws {

@@ -10,6 +10,12 @@ func makeAccount(_ configure: (inout AccountPolicy) -> Void = { _ in }, startedA
     return try Account(state: AccountState(tariff: policy.tariff), policy: policy, startedAtMs: startedAtMs)
 }
 
+/// One boot for the tests, whose boot clock reads the same ms as the wall clock they pass.
+let testBoot = BootID(high: 0x0123_4567_89AB_CDEF, low: 42)
+func boot(_ ms: Int64, synchronised: Bool = false, id: BootID = testBoot) -> BootStamp {
+    BootStamp(id: id, ms: ms, wallSynchronised: synchronised)
+}
+
 /// The daemon's side of the protocol, with the journal as an array.
 struct Harness {
     var account: Account
@@ -24,7 +30,7 @@ struct Harness {
     /// Observes a reading, journals whatever it asks for; returns the outcome.
     @discardableResult
     mutating func read(_ counter: Int64, atMs: Int64, power: Int64 = 0) throws -> ObserveOutcome {
-        let outcome = account.observe(counter: WattHours(counter), power: Deciwatts(power), atMs: atMs)
+        let outcome = account.observe(counter: WattHours(counter), power: Deciwatts(power), atMs: atMs, boot: boot(atMs))
         if case .journal(let event) = outcome { try record([event]) }
         return outcome
     }

@@ -6,7 +6,7 @@ control socket), through Tests/EndToEnd/daemon_harness.py. Figures that need tim
 side: the idle daemon, the journal-growth daemon and the Python reference poller share one window.
 Not a test suite: a slow shared machine gives worse numbers, so the machine's load is printed too.
 
-    .venv/bin/python Tests/bench/bench.py [--out BENCHMARKS.md] [--window SECONDS]
+    .venv/bin/python Tests/bench/bench.py [--out BENCHMARKS.md] [--window SECONDS] [--only mixed-bus]
 """
 import argparse
 import json
@@ -95,7 +95,7 @@ def journal_records(path, start=20):
             shift += 7
             if b < 0x80:
                 break
-        if data[p] == 0x12:
+        if data[p] in (0x12, 0x1A):   # a counter checkpoint, without or with its boot stamp
             checkpoints += 1
         offset = p + length + 4
         records += 1
@@ -271,6 +271,60 @@ def bus_use(results, meters=8, seconds=10):
         sim.close()
 
 
+# A mixed bus (issue 14): PZEMs and Eastron SDMs. The reads one poll of each model makes (register
+# counts), as Sources/Meters/MeterModel.swift sends them: a PZEM one read of 10, an SDM two.
+MIXED_MODELS = ["pzem004t", "sdm120", "sdm630", "pzem004t", "sdm120", "sdm630", "pzem004t", "sdm120"]
+READS = {"pzem004t": [10], "sdm120": [32, 4], "sdm630": [36, 22]}
+
+
+def mixed_bus_use(results, seconds=10, baud=9600):
+    """Back-to-back polls of 8 meters of the three models on a wire-timed line: the share of the
+    time the line carries a transaction at its physical floor (request + reply + 2 × t3.5 per
+    read, meters.md §4), from the daemon's per-meter count of answered reads."""
+    wd = workdir("mixed-bus")
+    addresses = [f"{a}:{m}" for a, m in enumerate(MIXED_MODELS, start=1)]
+    sim = Simulator(wd, addresses=addresses, power=1000, energy=1_000_000, extra=("--wire-timing", str(baud)))
+    config = {f"m{a}": {"model": m, "modbus.address": str(a), "relay.line": str(a), "tariff": "0.25 IOTA/kWh"}
+              for a, m in enumerate(MIXED_MODELS, start=1)}
+    d = Daemon(wd, sim.link, meters=config, settings={"poll.interval": "100ms", "serial.timeout": "300ms",
+                                                      "serial.baud": str(baud), "journal.checkpoint": "60s"})
+    char_s = 10 / baud
+    t35 = 3.5 * char_s if baud <= 19200 else 0.00175
+
+    def floor_s(registers):
+        return (8 + 5 + 2 * registers) * char_s + 2 * t35
+    try:
+        d.start()
+        wait_until(lambda: all(d.status()[f"{m}.meter"] == "ok" for m in config), timeout=15, what="every meter read")
+        time.sleep(1)
+        reads0, t0 = {m: meter_field(d, m, "reads") for m in config}, time.monotonic()
+        time.sleep(seconds)
+        reads1, t1 = {m: meter_field(d, m, "reads") for m in config}, time.monotonic()
+        elapsed = t1 - t0
+        busy = 0.0
+        polls = 0.0
+        for (name, model) in zip(config, MIXED_MODELS):
+            n = reads1[name] - reads0[name]
+            per_read = sum(floor_s(r) for r in READS[model]) / len(READS[model])
+            busy += n * per_read
+            polls += n / len(READS[model])
+        results.update(share=100 * busy / elapsed, tx=sum(reads1[m] - reads0[m] for m in config) / elapsed,
+                       polls=polls / elapsed, timeouts=sum(meter_field(d, m, "timeouts") for m in config),
+                       cycle_ms=1000 * sum(sum(floor_s(r) for r in READS[m]) for m in MIXED_MODELS))
+    finally:
+        d.close()
+        sim.close()
+
+
+def mixed_bus_row():
+    m = {}
+    mixed_bus_use(m)
+    row("Modbus bus use, mixed bus of 8 (3 PZEM, 3 SDM120, 2 SDM630), wire-timed 9600", "≥ 90 % of the limit",
+        f"{m['share']:.0f} % of the line ({m['polls']:.1f} readings/s, {m['tx']:.1f} tx/s)", m["share"] >= 90,
+        f"back-to-back at 100 ms; an SDM reading takes two reads (32+4 or 36+22 registers), a PZEM one of 10; "
+        f"one round of all 8 needs {m['cycle_ms']:.0f} ms at the physical floor; {m['timeouts']} timeouts")
+
+
 def cached_journal(records, payments=True):
     """A journal made by make_journal.py, kept in build/bench until the generator changes."""
     name = f"journal-{records}" + ("" if payments else "-no-payments")
@@ -387,6 +441,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default=os.path.join(ROOT, "BENCHMARKS.md"))
     parser.add_argument("--window", type=float, default=25.0, help="seconds of the idle/journal window")
+    parser.add_argument("--only", choices=["mixed-bus"], help="measure only this figure (no report written)")
     args = parser.parse_args()
     os.makedirs(WORK, exist_ok=True)
     # This machine may be shared (other builds, other tests): everything the bench starts inherits a
@@ -404,6 +459,9 @@ def main():
     where = machine()
     where += f"; {PRIORITY}"
     print(f"tanglemeter bench on {where}; binaries from {BIN_DIR}", flush=True)
+    if args.only == "mixed-bus":
+        mixed_bus_row()
+        return 0
 
     sizes()
 
@@ -453,6 +511,7 @@ def main():
     row("Modbus bus use, wire-timed 9600 baud, back-to-back", "≥ 90 % of the limit",
         f"{b['rate']:.1f} tx/s = {share:.0f} % of {b['limit']:.1f}", share >= 90,
         f"8 meters polled every 100 ms, counted by meter-sim; {b['timeouts']} timeouts")
+    mixed_bus_row()
 
     r = {}
     recovery(r)

@@ -18,7 +18,7 @@ case $BIN in /*) ;; *) BIN=$ROOT/$BIN ;; esac
 SHELL_DIR=${DEMO_DIR:-${TMPDIR:-/tmp}/tanglemeter-demo}
 NANOS_PER_IOTA=1000000000
 # Where each meter of etc/demo.conf lives: modbus address, relay line, LED line.
-declare -A MODBUS=([flat1]=1 [flat2]=2) RELAY=([flat1]=17 [flat2]=22) LED=([flat1]=27 [flat2]=23)
+declare -A MODBUS=([flat1]=1 [flat2]=2 [shop]=3) RELAY=([flat1]=17 [flat2]=22 [shop]=24) LED=([flat1]=27 [flat2]=23 [shop]=25)
 
 DIR=""
 SIM_FD=""
@@ -98,7 +98,7 @@ start_all() {
     # The meters' command line: a FIFO opened read-write, so it never reaches end-of-file.
     mkfifo "$DIR/sim.in"
     exec {SIM_FD}<>"$DIR/sim.in"
-    "$BIN/meter-sim" --link "$DIR/ttyPZEM" --address 1 --address 2 --power 0 --energy 1000 \
+    "$BIN/meter-sim" --link "$DIR/ttyPZEM" --address 1 --address 2:sdm120 --address 3:sdm630 --power 0 --energy 1000 \
         <>"$DIR/sim.in" >"$DIR/sim.out" 2>"$DIR/sim.err" {SIM_FD}>&- &
     started meter-sim $!
     wait_for 10 "meter-sim to open its pty" grep -qs "^ready " "$DIR/sim.out"
@@ -145,7 +145,7 @@ payment_counted() { local n; n=$(status_of "$1" payments); [[ -n $n && $n -gt $2
 
 balance_below() { local b; b=$(status_of "$1" balance_nanos); [[ -n $b && $b -lt $2 ]]; }
 relay_file_is() { [[ $(gpio "${RELAY[$1]}") == "$2" ]]; }
-meters_ready() { [[ $(status_of flat1 meter) == ok && $(status_of flat2 meter) == ok ]]; }
+meters_ready() { [[ $(status_of flat1 meter) == ok && $(status_of flat2 meter) == ok && $(status_of shop meter) == ok ]]; }
 
 # sample_led METER SECONDS: reads the LED file every 20 ms and prints each change with its time;
 # sets TOGGLES to the number of changes.
@@ -171,11 +171,12 @@ sample_led() {
 
 story() {
     local t0=$SECONDS
-    say "Starting: meter-sim with two meters on one bus, the IOTA node stand-in, and the daemon"
-    note "meters: flat1 (Modbus address 1, relay line 17, LED 27) and flat2 (address 2, relay 22, LED 23)"
+    say "Starting: meter-sim with three meters on one bus, the IOTA node stand-in, and the daemon"
+    note "meters: flat1, a PZEM-004T (Modbus address 1, relay line 17, LED 27); flat2, an Eastron SDM120"
+    note "        (address 2, relay 22, LED 23); shop, an Eastron SDM630, three phase (address 3, relay 24, LED 25)"
     note "node:   $(cat "$DIR/node.url")   daemon: $BIN/tanglemeter -c $DIR/demo.conf"
     note "tariff: 20 IOTA per kWh (demo prices, so that money moves within seconds)"
-    wait_for 10 "the first readings of both meters" meters_ready
+    wait_for 10 "the first readings of all three meters" meters_ready
     wait_for 10 "the daemon to reach the node" eval '[[ $(ask status | awk '\''$1=="node"{print $2}'\'') == ok ]]'
 
     say "1. Nobody has paid yet: no credit, both relays open"
@@ -183,6 +184,16 @@ story() {
     show_gpio flat1
     [[ $(status_of flat1 relay) == off && $(status_of flat1 reason) == no-credit ]] || fail "flat1 should be off for no-credit"
     relay_file_is flat1 0 || fail "flat1's relay file should read 0"
+
+    say "1b. One bus, three models: the SDMs send float32 kWh, read exactly into whole Wh; the SDM630 per line"
+    sim "power 3 6000"
+    wait_for 5 "a reading of shop's 6 kW" eval '[[ $(status_of shop power_w) == 6000.0 ]]'
+    note "6 kW on shop's meter (its relay is open: no credit; the simulated load does not follow it)"
+    show meter shop
+    sim "power 3 0"
+    [[ $(ask "meter shop" | awk '$1=="shop.model"{print $2}') == sdm630 ]] || fail "shop should be an sdm630"
+    [[ $(ask "meter flat2" | awk '$1=="flat2.model"{print $2}') == sdm120 ]] || fail "flat2 should be an sdm120"
+    note "credit_left_s stays 'unknown' until an hour of readings gives an average power"
 
     say "2. A customer pays 1 IOTA to flat1's address; the daemon polls the node and credits it"
     pay_and_wait flat1 1
@@ -254,10 +265,10 @@ run_shell() {
     trap 'stop_all' INT TERM
     trap '[[ $? -eq 0 ]] || stop_all' EXIT
     start_all
-    wait_for 10 "the first readings of both meters" meters_ready
+    wait_for 10 "the first readings of all three meters" meters_ready
     cat <<EOF
 
-The demo is running in $DIR (meters flat1 and flat2, no credit yet). Try:
+The demo is running in $DIR (meters flat1, flat2 and shop, no credit yet). Try:
 
   echo status | socat - UNIX-CONNECT:$(sock)
   echo 'watch flat1' | socat -t 600 - UNIX-CONNECT:$(sock)      (Ctrl-C ends it)

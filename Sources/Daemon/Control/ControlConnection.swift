@@ -65,7 +65,8 @@ final class ControlConnection<Framer: ControlFraming> {
     /// Close as soon as `output` is flushed.
     var closeWhenFlushed = false
     var isClosed = false
-    /// Monotonic ms of the last byte read or written: idle and stall detection.
+    /// Monotonic ms of the last progress (`ControlLimits.idleTimeoutMs`): connect, a request line
+    /// completed, or a reply taken in full — never a lone byte.
     var lastProgress: Int64
 
     init(fd: FileDescriptor, peer: ControlPeer, now: Int64) {
@@ -101,6 +102,7 @@ final class ControlConnection<Framer: ControlFraming> {
 
     /// Sends what the socket takes now. Throws when the peer is gone (EPIPE, ECONNRESET).
     func flush(now: Int64) throws(SystemError) {
+        if outputHead == output.count { return }
         while outputHead < output.count {
             let head = outputHead
             let sent = try output.withUnsafeBytes { raw in
@@ -110,9 +112,19 @@ final class ControlConnection<Framer: ControlFraming> {
             }.get()
             if sent == 0 { return }
             outputHead += sent
-            lastProgress = now
         }
         output.removeAll(keepingCapacity: output.capacity <= 16384)
         outputHead = 0
+        // A watcher's pushes are taken by the kernel whether or not it reads: whether it reads
+        // is asked of the kernel at its deadline instead (`ControlServer.stillReading`).
+        if !peer.isWatching { lastProgress = now }
+    }
+
+    /// Whether everything sent has been read by the peer (SIOCOUTQ). If the kernel cannot
+    /// say (qemu-user), only our own queue counts.
+    var peerHasReadEverything: Bool {
+        if pendingOutput > 0 { return false }
+        var unread: Int32 = 0
+        return tm_ioctl_bytes_unread_by_peer(fd.rawValue, &unread) != 0 || unread == 0
     }
 }

@@ -2,6 +2,9 @@
 public struct ControlLimits: Sendable {
     /// Connections beyond this get `ERR 503 too many clients` and are closed.
     public var maxClients = 1024
+    /// The last this many of `maxClients` are kept for admin peers (DESIGN §3.3): a crowd of
+    /// read-only clients or `watch` streams can never lock the operator out of `relay … off`.
+    public var adminReservedClients = 32
     /// Bytes read per readiness event: the per-client input buffer never exceeds it.
     public var readChunk = 4096
     /// Above this many unsent reply bytes the client's requests are not read (back-pressure):
@@ -9,8 +12,11 @@ public struct ControlLimits: Sendable {
     public var outputHighWater = 64 * 1024
     /// A reply or push that would queue more than this drops the client: it does not read.
     public var outputCap = 256 * 1024
-    /// A client with no byte read or written for this long is closed — unless it is watching
-    /// with nothing queued (a quiet meter must not end a watch).
+    /// A client is closed when for this long it has neither completed a request line nor had
+    /// a reply taken in full. Single bytes do not count: a client trickling a byte every 30 s
+    /// never completes a 512-byte line in time. A `watch` client is closed when, at the end of
+    /// such a period, the kernel still holds lines it has not read; one that reads stays, however
+    /// quiet the meter (DESIGN §3.3, README "Socket protocol").
     public var idleTimeoutMs: Int64 = 60_000
     /// After EMFILE/ENFILE with no reserve fd left, accepting pauses this long (or until a
     /// client closes) instead of spinning on a listener that stays readable.

@@ -11,6 +11,9 @@ public final class ControlServer<Framer: ControlFraming> {
     private let listener: ControlListener
     private let adminRule: AdminRule
     private let handler: Handler
+    /// Sent to a watching client whose input ends (DESIGN §3.3: a watch ends with `OK` when the
+    /// client sends a line or closes), before its connection is closed.
+    private let watchEnd: [UInt8]
     private var clients: [ControlClientID: ControlConnection<Framer>] = [:]
     private var idByFD: [Int32: ControlClientID] = [:]
     private var nextID: ControlClientID = 1
@@ -23,7 +26,7 @@ public final class ControlServer<Framer: ControlFraming> {
     /// Binds `path` (mode, optional admin group by name or gid). Throws `.inUse` when a live
     /// daemon owns the path: the caller exits 2.
     public init(path: String, mode: UInt32, adminGroup: String?, limits: ControlLimits = ControlLimits(),
-                handler: @escaping Handler) throws(ControlSocketError) {
+                watchEnd: [UInt8] = [], handler: @escaping Handler) throws(ControlSocketError) {
         var gid: UInt32? = nil
         if let name = adminGroup {
             guard let g = AdminRule.resolve(groupName: name) else { throw .noSuchGroup(name: name) }
@@ -33,6 +36,7 @@ public final class ControlServer<Framer: ControlFraming> {
         self.limits = limits
         self.adminRule = AdminRule(adminGroup: gid)
         self.handler = handler
+        self.watchEnd = watchEnd
         self.readBuffer = [UInt8](repeating: 0, count: max(limits.readChunk, 64))
         // Linux's default soft limit of 1024 fds would run out before the client cap.
         tm_raise_open_file_limit(UInt64(limits.maxClients) + 64)
@@ -95,7 +99,6 @@ public final class ControlServer<Framer: ControlFraming> {
         var best = acceptPausedUntil
         for conn in clients.values {
             if hasHeldOverRequests(conn) { return Int64.min }
-            if !expires(conn) { continue }
             let due = conn.lastProgress + limits.idleTimeoutMs
             if best == nil || due < best! { best = due }
         }
@@ -109,7 +112,9 @@ public final class ControlServer<Framer: ControlFraming> {
         var held: [ControlConnection<Framer>] = []
         for conn in clients.values {
             if hasHeldOverRequests(conn) { held.append(conn) }
-            else if expires(conn) && now - conn.lastProgress >= limits.idleTimeoutMs { idle.append(conn) }
+            else if now - conn.lastProgress >= limits.idleTimeoutMs {
+                if stillReading(conn) { conn.lastProgress = now } else { idle.append(conn) }
+            }
         }
         for conn in held { _ = answerPending(conn, now: now) }
         for conn in idle { drop(conn) }
@@ -120,16 +125,18 @@ public final class ControlServer<Framer: ControlFraming> {
         conn.hasPendingItems && !conn.awaitingReply && !conn.closeWhenFlushed && conn.pendingOutput <= limits.outputHighWater
     }
 
-    /// A watching client with nothing queued waits for pushes, not for itself: no timeout.
-    private func expires(_ conn: ControlConnection<Framer>) -> Bool {
-        !conn.peer.isWatching || conn.pendingOutput > 0
+    /// A watching client waits for pushes, not for itself: it stays as long as it has read every
+    /// line sent (however quiet the meter); one that has not read for the idle timeout goes.
+    private func stillReading(_ conn: ControlConnection<Framer>) -> Bool {
+        conn.peer.isWatching && conn.peerHasReadEverything
     }
 
-    /// Queues bytes (whole lines) for a client, e.g. a `watch` line. False if the client is gone
-    /// or was dropped because it does not read.
+    /// Queues bytes (whole lines) for a watching client: a `watch` line. False if the client is
+    /// gone, no longer watching (its watch ended with its final line: nothing may follow), or was
+    /// dropped because it does not read.
     @discardableResult
     public func push(_ bytes: [UInt8], to id: ControlClientID, now: Int64) -> Bool {
-        guard let conn = clients[id], !conn.isClosed else { return false }
+        guard let conn = clients[id], !conn.isClosed, conn.peer.isWatching else { return false }
         guard conn.enqueue(bytes, cap: limits.outputCap) else { drop(conn); return false }
         // Not `flush(_:now:)`: a push from inside the handler must not close the very client
         // whose reply is being produced; ending a finished client is the read path's job.
@@ -166,6 +173,11 @@ public final class ControlServer<Framer: ControlFraming> {
         }
     }
 
+    /// Whether a newcomer fits: beyond `maxClients − adminReservedClients`, only admins.
+    private func hasRoom(isAdmin: Bool) -> Bool {
+        isAdmin || clients.count < limits.maxClients - limits.adminReservedClients
+    }
+
     /// EMFILE/ENFILE leave the connection queued and the listener readable: poll would spin.
     /// Free the reserve fd, accept-and-reject the newcomer, take the reserve back; without a
     /// reserve, pause accepting. Returns whether to keep accepting. (Linux reports EMFILE before
@@ -197,6 +209,7 @@ public final class ControlServer<Framer: ControlFraming> {
         var credentials: PeerCredentials
         do { credentials = try PeerCredentials.of(fd) } catch { fd.close(); return nil }
         let admin = adminRule.isAdmin(&credentials, fd: fd)
+        guard hasRoom(isAdmin: admin) else { reject(fd); return nil }
         let id = nextID
         nextID &+= 1
         let peer = ControlPeer(id: id, credentials: credentials, isAdmin: admin, isWatching: false)
@@ -227,12 +240,16 @@ public final class ControlServer<Framer: ControlFraming> {
         }
         guard case .success(let count) = result else { drop(conn); return }
         guard let n = count else { return }
-        conn.lastProgress = now
+        let items = n == 0 ? conn.framer.finish() : conn.framer.consume(readBuffer[0..<n])
+        if !items.isEmpty { conn.lastProgress = now }
+        conn.pendingItems += items
         if n == 0 {
             conn.inputClosed = true
-            conn.pendingItems += conn.framer.finish()
-        } else {
-            conn.pendingItems += conn.framer.consume(readBuffer[0..<n])
+            // A watching client closed its write side: its watch request's reply ends now.
+            if items.isEmpty && conn.peer.isWatching {
+                conn.peer.isWatching = false
+                guard conn.enqueue(watchEnd, cap: limits.outputCap) else { drop(conn); return }
+            }
         }
         _ = answerPending(conn, now: now)
     }

@@ -23,6 +23,8 @@ public protocol GPIOBackend: AnyObject {
     func set(line: UInt32, active: Bool) throws(GPIOError)
     /// Drives every claimed line inactive, then gives the lines back. Safe to call twice.
     func release()
+    /// What `status` shows after `gpio`: `sim`, or `libgpiod-X.Y.Z` (the library in use).
+    var statusName: String { get }
 }
 
 /// A GPIO failure, with a message naming the chip and line.
@@ -35,6 +37,10 @@ public enum GPIOError: Error, Equatable, Sendable {
     case busy(line: UInt32, chip: String, consumer: String)
     /// `set` on a line that was not claimed: a bug in the caller.
     case notClaimed(line: UInt32)
+    /// Neither libgpiod.so.3 nor libgpiod.so.2 could be loaded: the daemon exits 1.
+    case libraryMissing
+    /// The library loaded but lacks a function the backend calls.
+    case libraryUnusable(soname: String, missing: String)
     case system(SystemError)
 
     public var message: String {
@@ -48,6 +54,12 @@ public enum GPIOError: Error, Equatable, Sendable {
             return "line \(line) of \(chip) is busy (used by '\(consumer)')"
         case .notClaimed(let line):
             return "line \(line) was not claimed"
+        case .libraryMissing:
+            return "libgpiod is not installed (neither libgpiod.so.3 nor libgpiod.so.2 could be loaded): "
+                + "sudo apt-get install gpiod (it pulls the right one: libgpiod3 on Raspberry Pi OS trixie "
+                + "or Debian 13, libgpiod2 on bookworm or Debian 12)"
+        case .libraryUnusable(let soname, let missing):
+            return "\(soname) lacks \(missing): not a libgpiod this daemon can use"
         case .system(let error):
             return error.message
         }

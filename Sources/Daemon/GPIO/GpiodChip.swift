@@ -1,7 +1,7 @@
-import CGPIOD
 import CSystem
 
-/// Finding the chip `gpio.chip` names, on libgpiod v1.6 (Debian 12, Raspberry Pi OS bookworm).
+/// Finding the chip `gpio.chip` names, with either libgpiod (a chip is opened by its path in both
+/// APIs: a name `gpiochipN` means `/dev/gpiochipN`).
 enum GpiodChip {
     /// Labels of the Raspberry Pi's 40-pin header chip: Pi 5, Pi 4, Pi 0–3. Matched by label
     /// because the Pi 5's chip number changed (gpiochip4 → gpiochip0 in kernel 6.6.45).
@@ -23,51 +23,50 @@ enum GpiodChip {
         }
     }
 
-    /// Opens the chip `value` selects. The caller closes it with gpiod_chip_close.
-    static func open(_ value: String) throws(GPIOError) -> OpaquePointer {
-        let selector = Selector(value)
-        switch selector {
+    /// Opens the chip `value` selects. The caller closes it with `library.closeChip`.
+    static func open(_ value: String, _ library: any GpiodAPI) throws(GPIOError) -> OpaquePointer {
+        switch Selector(value) {
         case .path(let path):
-            if let chip = gpiod_chip_open(path) { return chip }
-            if tm_errno() == ENOENT { throw .chipNotFound(wanted: value, found: try listAll()) }
-            throw .system(SystemError("gpiod_chip_open", path))
+            return try openPath(path, wanted: value, library)
         case .name(let name):
-            if let chip = gpiod_chip_open_by_name(name) { return chip }
-            if tm_errno() == ENOENT { throw .chipNotFound(wanted: value, found: try listAll()) }
-            throw .system(SystemError("gpiod_chip_open", "/dev/\(name)"))
+            return try openPath("/dev/" + name, wanted: value, library)
         case .auto:
-            return try find(value) { headerLabels.contains($0) }
+            return try find(value, library) { headerLabels.contains($0) }
         case .label(let label):
-            return try find(value) { $0 == label }
+            return try find(value, library) { $0 == label }
         }
     }
 
+    private static func openPath(_ path: String, wanted: String, _ library: any GpiodAPI) throws(GPIOError) -> OpaquePointer {
+        if let chip = library.openChip(path) { return chip }
+        let code = tm_errno()
+        if code == ENOENT { throw .chipNotFound(wanted: wanted, found: try scan(library) { _ in false }.seen) }
+        throw .system(SystemError("open GPIO chip", path, errno: code))
+    }
+
     /// Scans every chip; keeps the first whose label matches open, closes the rest.
-    private static func find(_ wanted: String, _ matches: (String) -> Bool) throws(GPIOError) -> OpaquePointer {
-        let (found, seen) = try scan(matches)
+    private static func find(_ wanted: String, _ library: any GpiodAPI, _ matches: (String) -> Bool) throws(GPIOError) -> OpaquePointer {
+        let (found, seen) = try scan(library, matches)
         if let chip = found { return chip }
         throw .chipNotFound(wanted: wanted, found: seen)
     }
 
-    private static func listAll() throws(GPIOError) -> [String] {
-        try scan { _ in false }.seen
-    }
-
     /// Opens each /dev/gpiochipN in number order until one's label matches (left open for the
-    /// caller); `seen` lists every chip visited as "name (label)". Not gpiod_chip_iter_new: it
-    /// gives up on all chips when one cannot be opened (a stale /dev/gpiochip9 in the VM made
-    /// `auto` fail beside a good pinctrl-rp1); here such a chip is listed and skipped.
-    private static func scan(_ matches: (String) -> Bool) throws(GPIOError) -> (found: OpaquePointer?, seen: [String]) {
+    /// caller); `seen` lists every chip visited as "name (label)". Not libgpiod's chip iterator
+    /// (v1's gives up on all chips when one cannot be opened: a stale /dev/gpiochip9 in the VM made
+    /// `auto` fail beside a good pinctrl-rp1; v2 has none); here such a chip is listed and skipped.
+    private static func scan(_ library: any GpiodAPI, _ matches: (String) -> Bool) throws(GPIOError)
+        -> (found: OpaquePointer?, seen: [String]) {
         var seen: [String] = []
         for name in try chipNames() {
-            guard let chip = gpiod_chip_open_by_name(name) else {
+            guard let chip = library.openChip("/dev/" + name) else {
                 seen.append("\(name) (cannot open: \(errnoText(tm_errno())))")
                 continue
             }
-            let (_, label) = describe(chip)
+            let label = library.describe(chip).label
             seen.append("\(name) (\(label))")
             if matches(label) { return (chip, seen) }
-            gpiod_chip_close(chip)
+            library.closeChip(chip)
         }
         return (nil, seen)
     }
@@ -97,11 +96,5 @@ enum GpiodChip {
             number = number * 10 + Int(d - 48)
         }
         return number
-    }
-
-    static func describe(_ chip: OpaquePointer) -> (name: String, label: String) {
-        let name = gpiod_chip_name(chip).map { String(cString: $0) } ?? "?"
-        let label = gpiod_chip_label(chip).map { String(cString: $0) } ?? "?"
-        return (name, label)
     }
 }

@@ -12,6 +12,8 @@ public final class SimGPIO: GPIOBackend {
 
     public init(directory: String) { self.directory = directory }
 
+    public var statusName: String { "sim" }
+
     public func claim(lines requests: [GPIOLineRequest]) throws(GPIOError) {
         do { try makeDirectories(directory) } catch { throw .system(error) }
         for request in requests {

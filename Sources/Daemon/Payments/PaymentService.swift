@@ -22,7 +22,7 @@ final class PaymentService {
 
     init(settings: IotaSettings, log: Log) {
         self.log = log
-        startedWallMs = Clock.isSynchronised() ? Clock.wallMs() : nil
+        startedWallMs = Clock.wallSynchronised() ? Clock.wallMs() : nil
         var first = PaymentService.pollerSettings(settings)
         first.startedWallMs = startedWallMs
         first.wallOffsetMs = wallOffsetMs

@@ -82,8 +82,8 @@ extension Daemon {
                 return ControlReply(reply.text)
             }
             let event = AccountEvent.manualCredit(amount: amount, note: note, atMs: Clock.wallMs())
-            guard commit(c.account.withCheckpoint(event), to: c) else {
-                reply.error(.unavailable("the journal refused the credit; nothing was credited"))
+            if let problem = commitForReply(c.account.withCheckpoint(event), to: c, what: "credited") {
+                reply.error(problem)
                 return ControlReply(reply.text)
             }
             log.notice("\(c.name): manual credit of \(amount.iotaText) IOTA by uid \(peer.credentials.uid)"
@@ -95,20 +95,26 @@ extension Daemon {
                 reply.error(.conflict("the journal is damaged: every relay stays open until an operator acts"))
                 return ControlReply(reply.text)
             }
-            guard commit([.relayOverride(mode, atMs: Clock.wallMs())], to: c) else {
-                reply.error(.unavailable("the journal refused the change"))
+            if let problem = commitForReply([.relayOverride(mode, atMs: Clock.wallMs())], to: c, what: "changed") {
+                reply.error(problem)
                 return ControlReply(reply.text)
             }
-            log.notice("\(c.name): relay override \(mode) by uid \(peer.credentials.uid)")
+            log.notice("\(c.name): relay override \(mode.name) by uid \(peer.credentials.uid)")
             decideAndDrive(c, nowMono: nowMono)
         case .resetEnergy(let name):
             guard let c = circuit(named: name) else { break }
+            guard c.config.model.canResetEnergy else {
+                reply.error(.malformed("\(c.name): model \(c.config.model.rawValue) cannot reset its energy counter over Modbus "
+                                        + "(only at the meter, with its password); billing follows the counter as it is"))
+                return ControlReply(reply.text)
+            }
             guard !journalDamaged else {
                 reply.error(.conflict("the journal is damaged"))
                 return ControlReply(reply.text)
             }
-            // Sent at the meter's next turn on the bus; the reply waits for the meter's answer.
-            c.resetEnergyPending = true
+            // Read, billed and then reset at the meter's next turn on the bus; the reply waits for
+            // the meter's answer. A second request while one is under way joins it.
+            if c.resetEnergyStep == nil { c.resetEnergyStep = .read }
             c.resetRequesters.append(peer.id)
             return ControlReply(bytes: [], then: .hold)
         case .reload:
@@ -125,7 +131,8 @@ extension Daemon {
 
     func statusView(nowMono: Int64) -> DaemonStatusView {
         var view = DaemonStatusView(meters: circuits.map { meterView($0, nowMono: nowMono) },
-                                    node: payments?.health ?? .off, journal: journalHealth, uptimeSeconds: uptimeSeconds)
+                                    node: payments?.health ?? .off, journal: journalHealth, uptimeSeconds: uptimeSeconds,
+                                    gpio: gpio.statusName, watchdog: watchdog != nil)
         if let payments {
             view.nodeURL = payments.activeURL
             (view.nodeFailovers, view.paymentsSkipped, view.paymentHistoryGaps) = payments.counters
@@ -140,7 +147,12 @@ extension Daemon {
                              powerDeciwatts: Int64(r.powerDeciwatts), energyWh: Int64(r.energyWattHours),
                              frequencyDecihertz: Int64(r.frequencyDecihertz),
                              powerFactorHundredths: Int64(r.powerFactorHundredths), alarm: r.alarm,
-                             ageMs: nowMono - (c.readingAtMono ?? nowMono))
+                             ageMs: nowMono - (c.readingAtMono ?? nowMono),
+                             phases: r.phases.map {
+                                 MeterPhaseView(voltageDecivolts: Int64($0.voltageDecivolts),
+                                                currentMilliamps: Int64($0.currentMilliamps),
+                                                powerDeciwatts: Int64($0.powerDeciwatts))
+                             })
         }
         return MeterStatusView(name: c.name, relayOn: c.relayOn, reason: c.decision.reason,
                                credited: c.account.credited, charged: c.account.charged, billed: c.account.billed,
@@ -148,13 +160,16 @@ extension Daemon {
                                counters: MeterCountersView(reads: Int64(counters.replies),
                                                            timeouts: Int64(counters.timeouts),
                                                            crcErrors: Int64(counters.crcErrors),
-                                                           exceptions: Int64(counters.exceptions)))
+                                                           exceptions: Int64(counters.exceptions)),
+                               creditLeftSeconds: c.account.creditLeftSeconds(nowMs: Clock.wallMs()),
+                               model: c.config.model.rawValue)
     }
 
     /// One `watch` line to every client watching this meter (or all meters).
     func pushWatchLine(for c: Circuit) {
         if watchers.isEmpty { return }
-        let line = Array(watchLine(unixMs: Clock.wallMs(), meter: meterView(c, nowMono: Clock.monotonicMs())).utf8)
+        let line = Array(watchLine(unixMs: Clock.wallMs(), meter: meterView(c, nowMono: Clock.monotonicMs()),
+                                   moneyKnown: !journalDamaged).utf8)
         let now = Clock.monotonicMs()
         for (id, filter) in watchers where filter == nil || filter! == c.name {
             if !server.push(line, to: id, now: now) { watchers[id] = nil }

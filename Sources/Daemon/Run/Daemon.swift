@@ -27,12 +27,22 @@ final class Daemon {
     let gpio: any GPIOBackend
     var journal: JournalFile?
     var journalDamaged = false
+    /// When the journal is next checked for having been deleted or replaced (monotonic ms).
+    var nextJournalCheckMono: Int64 = 0
+    /// The failure of the last journal write, while writes fail (`JournalOutage.swift`).
+    var journalWriteError: JournalError?
+    var journalWriteFailures = 0
+    var compactionFailing = false
     let signals: SignalSource
     var server: ControlServer<LineFramer>!
     /// Watching clients and the meter each watches (nil: all).
     var watchers: [ControlClientID: String?] = [:]
     var payments: PaymentService?
+    /// `watchdog.device`, armed at the end of start-up and petted by the loop.
+    var watchdog: Watchdog?
     let startedMono: Int64
+    /// This boot, for the boot stamps of meter readings (the jump limit's clock).
+    let bootID = Clock.bootID()
     /// Set by SIGTERM/SIGINT: the loop finishes the bus transaction in flight, then stops.
     var stopRequestedMono: Int64?
 
@@ -52,7 +62,7 @@ final class Daemon {
                                      format: Daemon.serialFormat(config.serial.format))
         bus = MeterBus(link: port, timing: timing)
 
-        // GPIO first: every line claimed inactive, so nothing is switched on by starting.
+        // GPIO: every line claimed inactive, so nothing is switched on by starting.
         var gpiod: GpiodBackend? = nil
         switch config.gpio.backend {
         case .sim: gpio = SimGPIO(directory: config.gpio.simDir ?? "/run/tanglemeter-gpio")
@@ -66,44 +76,68 @@ final class Daemon {
             lines.append(GPIOLineRequest(offset: UInt32(meter.relay.offset), activeLow: meter.relay.activeLow))
             if let led = meter.led { lines.append(GPIOLineRequest(offset: UInt32(led.offset), activeLow: led.activeLow)) }
         }
-        do { try gpio.claim(lines: lines) } catch {
+        // The journal before the lines are claimed: its lock decides whether this daemon may run at
+        // all (a second daemon on the same journal must not touch the first one's lines or socket),
+        // and it is recovered before any relay may close.
+        do { try recoverJournal(nowWall: nowWall) } catch {
             signals.close()
-            // No chip matches gpio.chip: the configuration is wrong (exit 1), not the runtime.
+            throw error
+        }
+        do { try gpio.claim(lines: lines) } catch {
+            journal?.close()
+            signals.close()
+            // No chip matches gpio.chip, or no libgpiod: the configuration or the installation is
+            // wrong (exit 1), not the runtime.
             var status: Int32 = 2
-            if case .chipNotFound = error { status = 1 }
+            switch error {
+            case .chipNotFound, .libraryMissing, .libraryUnusable: status = 1
+            default: break
+            }
             throw DaemonFailure(status: status, message: "gpio: \(error.message)")
         }
 
         // The control socket: refuses to take over a live daemon's (exit 2).
         do {
             server = try ControlServer(path: config.socket.path, mode: config.socket.mode,
-                                       adminGroup: config.socket.adminGroup) { peer, item in
+                                       adminGroup: config.socket.adminGroup, watchEnd: Array("OK\n".utf8)) { peer, item in
                 // A strong capture: the daemon and its server live until the process exits.
                 self.handle(peer: peer, item: item)
             }
         } catch {
             gpio.release()
+            journal?.close()
             signals.close()
             throw DaemonFailure(status: 2, message: "socket: \(error.message)")
         }
 
-        // The journal: recovered before any relay may close.
-        do {
-            try recoverJournal(nowWall: nowWall)
-        } catch {
-            server.shutdown()
-            gpio.release()
-            signals.close()
-            throw error
-        }
         if !config.iota.nodes.isEmpty {
             payments = PaymentService(settings: config.iota, log: log)
         }
+        // On a Raspberry Pi kernel a crash leaves a released relay line driven: say how to fix it.
+        if config.gpio.backend == .gpiod, let found = ReleasedOutputs.persisting() {
+            log.warning("gpio: " + ReleasedOutputs.warning(found))
+        }
+        // The watchdog last: armed only when nothing else can fail, before any relay may close.
+        if let device = config.watchdog.device {
+            do {
+                watchdog = try Watchdog.open(device: device, timeoutSeconds: Int32(config.watchdog.timeout.value / 1000),
+                                             nowMono: Clock.monotonicMs())
+            } catch {
+                payments?.close()
+                server.shutdown()
+                gpio.release()
+                journal?.close()
+                signals.close()
+                throw DaemonFailure(status: 2, message: error.message)
+            }
+        }
         // Which chip `gpio.chip = auto` found is worth one line: chip numbers move between kernels.
-        let gpioText = gpiod.map { "GPIO chip \($0.chipDescription)" } ?? "sim GPIO in \(config.gpio.simDir ?? "")"
+        let gpioText = gpiod.map { "GPIO chip \($0.chipDescription) with \($0.statusName)" }
+            ?? "sim GPIO in \(config.gpio.simDir ?? "")"
         log.notice("started: \(circuits.count) meter(s) on \(config.serial.device), \(gpioText), socket \(config.socket.path), "
                    + "journal \(config.journal.path)\(journalDamaged ? " (DAMAGED)" : ""), payments "
-                   + (config.iota.nodes.isEmpty ? "off" : "from " + config.iota.nodes.map { $0.text }.joined(separator: " then ")))
+                   + (config.iota.nodes.isEmpty ? "off" : "from " + config.iota.nodes.map { $0.text }.joined(separator: " then "))
+                   + ", watchdog " + (watchdog.map { "\($0.device) (\($0.timeoutSeconds) s)" } ?? "off"))
     }
 
     static func serialFormat(_ f: Config.SerialFormat) -> SerialFormat {
@@ -127,6 +161,7 @@ final class Daemon {
         policy.emergencyCredit = meter.emergencyCredit ?? .zero
         policy.meterFaultTimeoutMs = config.meterFaultTimeout.value
         policy.readingLatencyMs = config.serial.timeout.value
+        policy.physicalMaxPower = Ledger.Deciwatts(Int64(meter.model.maxPowerDeciwatts))
         return policy
     }
 

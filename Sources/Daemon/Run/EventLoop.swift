@@ -27,7 +27,8 @@ extension Daemon {
             let nowMono = Clock.monotonicMs()
             let nowMicros = Clock.monotonicMicros()
 
-            // 1. What is due by the clock.
+            // 1. What is due by the clock. The watchdog first: it is petted only while the loop turns.
+            petWatchdog(nowMono: nowMono)
             if let stop = stopRequestedMono, !bus.isBusy || nowMono - stop >= Daemon.stopGraceMs { break }
             if let event = bus.handleTimer(nowMicros: nowMicros) { handle(busEvent: event, nowMono: nowMono) }
             let nextPoll = startDuePoll(nowMono: nowMono)
@@ -35,6 +36,7 @@ extension Daemon {
                 handle(busEvent: event, nowMono: nowMono)
             }
             for c in circuits { checkpointIfDue(c, nowMono: nowMono) }
+            checkJournalIfDue(nowMono: nowMono)
             decideAndDriveAll(nowMono: nowMono)
             let nextLed = blinkLeds(nowMono: nowMono)
             server.tick(now: nowMono)
@@ -48,6 +50,7 @@ extension Daemon {
             consider(bus.nextDeadline().map { ($0 + 999) / 1000 })
             consider(server.nextDeadline())
             consider(payments?.nextDeadline(daemon: self, nowMono: nowMono))
+            consider(watchdog?.nextPetMono)
             if let stop = stopRequestedMono { consider(stop + Daemon.stopGraceMs) }
             for c in circuits { consider(c.lastCheckpointMono + config.journal.checkpoint.value) }
 
@@ -110,11 +113,17 @@ extension Daemon {
         }
     }
 
-    /// The way out: consumption journaled, relays opened, lines released, socket removed.
+    private func petWatchdog(nowMono: Int64) {
+        do { try watchdog?.petIfDue(nowMono: nowMono) } catch { log.error(error.message) }
+    }
+
+    /// The way out: consumption journaled, relays opened, lines released, the watchdog disarmed
+    /// (only now: a stop that hangs before the relays are open still resets the board), socket removed.
     private func shutdown() {
         let nowMono = Clock.monotonicMs()
         for c in circuits { checkpointIfDue(c, nowMono: nowMono, force: true) }
         releaseOutputs()
+        watchdog?.disarm()
         bus.close()
         server.shutdown()
         payments?.close()

@@ -9,13 +9,23 @@ import ModbusRTU
 /// The meters' side of the loop: one transaction at a time on the shared bus, meters polled
 /// round-robin at `poll.interval` each, every reading billed from the meter's own counter.
 extension Daemon {
-    /// Starts the next transaction when the bus is free: a pending `reset-energy` first, then the
-    /// meter whose poll is most overdue. Returns the monotonic ms of the next poll due, if later.
+    /// Starts the next transaction when the bus is free: a pending `reset-energy` first (its
+    /// reading, then the reset), then the meter whose poll is most overdue. Returns the monotonic
+    /// ms of the next poll due, if later.
     func startDuePoll(nowMono: Int64) -> Int64? {
         guard !bus.isBusy, stopRequestedMono == nil else { return nil }
-        if let c = circuits.first(where: { $0.resetEnergyPending }) {
-            c.resetEnergyPending = false
-            _ = bus.start(PZEM004T.resetEnergyRequest(slave: c.slave))
+        if let c = circuits.first(where: { $0.resetEnergyStep != nil }) {
+            if c.resetEnergyStep == .reset {
+                c.resetEnergyStep = nil
+                _ = bus.start(PZEM004T.resetEnergyRequest(slave: c.slave))
+            } else {
+                _ = bus.start(c.config.model.readRequests(slave: c.slave)[0])
+            }
+            return nil
+        }
+        // A poll of several reads (the Eastron meters) goes on at once: its parts make one reading.
+        if let c = circuits.first(where: { !$0.pollBlocks.isEmpty }) {
+            _ = bus.start(c.config.model.readRequests(slave: c.slave)[c.pollBlocks.count])
             return nil
         }
         var due: Circuit? = nil
@@ -26,7 +36,7 @@ extension Daemon {
         // Keep the cadence (no drift), but never try to catch up a backlog of missed polls.
         c.nextPollMono += config.pollInterval.value
         if c.nextPollMono <= nowMono { c.nextPollMono = nowMono + config.pollInterval.value }
-        _ = bus.start(PZEM004T.readRequest(slave: c.slave))
+        _ = bus.start(c.config.model.readRequests(slave: c.slave)[0])
         return nil
     }
 
@@ -51,10 +61,18 @@ extension Daemon {
     }
 
     private func failed(_ c: Circuit, _ request: ModbusRequest, why: String) {
+        c.pollBlocks = []   // a reading needs every part of one poll: start over at the next
         if case .resetEnergy = request {
             answerResetRequesters(c, ControlError.unavailable("\(c.name): the meter did not confirm the reset: \(why)"))
         }
         meterFailed(c, why: why)
+    }
+
+    /// The reading before a reset could not be taken or billed: the reset is not sent (it would
+    /// lose what the meter counted since the last billed reading).
+    private func resetReadFailed(_ c: Circuit, why: String) {
+        c.resetEnergyStep = nil
+        answerResetRequesters(c, .unavailable("\(c.name): not reset: the counter could not be read and billed first: \(why)"))
     }
 
     /// Answers the clients waiting for `reset-energy`: OK, or the error.
@@ -67,23 +85,33 @@ extension Daemon {
     }
 
     private func handleReading(_ c: Circuit, response: ModbusResponse, nowMono: Int64) {
+        let model = c.config.model
         let reading: Reading
-        do { reading = try PZEM004T.decode(response: response) } catch {
+        do {
+            c.pollBlocks.append(try MeterModel.registers(of: response))
+            if c.pollBlocks.count < model.readsPerPoll { return }   // the next part goes out now
+            defer { c.pollBlocks = [] }
+            reading = try model.decode(blocks: c.pollBlocks)
+        } catch {
+            c.pollBlocks = []
             meterFailed(c, why: error.message)
             return
         }
-        if let implausible = PZEM004T.plausibility(reading) {
+        if let implausible = model.plausibility(reading) {
             meterFailed(c, why: implausible.message)
             return
         }
         if !c.meterAnswering { log.notice("\(c.name): meter answers (address \(c.config.modbusAddress))") }
         c.meterAnswering = true
+        c.meterFaultLogged = false
         c.reading = reading
         c.readingAtMono = nowMono
         let nowWall = Clock.wallMs()
         var account = c.account
         let outcome = account.observe(counter: WattHours(Int64(reading.energyWattHours)),
-                                      power: Deciwatts(Int64(reading.powerDeciwatts)), atMs: nowWall)
+                                      power: Deciwatts(Int64(reading.powerDeciwatts)), atMs: nowWall,
+                                      boot: Clock.bootStamp(bootID),
+                                      resolution: WattHours(Int64(model.counterResolutionWattHours(near: reading.energyWattHours))))
         switch outcome {
         case .billed:
             c.account = account
@@ -93,24 +121,37 @@ extension Daemon {
         case .refused(let error):
             log.warning("\(c.name): reading not billed: \(error.message)")
         }
+        if c.resetEnergyStep == .read {
+            // Billing stands at this reading (in memory or journaled): the reset may go out next.
+            if c.account.counter == WattHours(Int64(reading.energyWattHours)) {
+                c.resetEnergyStep = .reset
+            } else {
+                resetReadFailed(c, why: "the reading was not billed")
+            }
+        }
         decideAndDrive(c, nowMono: nowMono)
         pushWatchLine(for: c)
     }
 
     private func logCounterEvent(_ c: Circuit, _ event: AccountEvent) {
         switch event {
-        case .counterRebaselined(let from, let to, _):
+        case .counterRebaselined(let from, let to, _, _):
             log.warning("\(c.name): meter counter went back from \(from.value) to \(to.value) Wh (reset or replaced); "
                         + "billing continues from \(to.value) Wh")
-        case .counterJumpRejected(let from, let to, _):
+        case .counterJumpRejected(let from, let to, _, _):
             log.error("\(c.name): meter counter jumped from \(from.value) to \(to.value) Wh, more than the circuit "
                       + "can draw in the time: not billed, recorded as a fault")
         default: break
         }
     }
 
+    /// A reading failed; one that a `reset-energy` waits for fails the reset too. Logged once per
+    /// fault, with its cause — also a meter that never answered (a missing `serial.device` at start
+    /// is otherwise only `meter-fault` in status).
     private func meterFailed(_ c: Circuit, why: String) {
-        if c.meterAnswering { log.warning("\(c.name): meter does not answer: \(why)") }
+        if c.resetEnergyStep == .read { resetReadFailed(c, why: why) }
+        if !c.meterFaultLogged { log.warning("\(c.name): meter does not answer: \(why)") }
+        c.meterFaultLogged = true
         c.meterAnswering = false
     }
 
@@ -121,7 +162,7 @@ extension Daemon {
             return
         }
         // The meter's counter is 0 from now: bill up to the last reading, continue from zero.
-        if let event = c.account.meterResetEvent(atMs: Clock.wallMs()), !commit([event], to: c) {
+        if let event = c.account.meterResetEvent(atMs: Clock.wallMs(), boot: Clock.bootStamp(bootID)), !commit([event], to: c) {
             // Not journaled: the next reading shows a counter that went back, which re-baselines
             // billing just the same (only the Wh since the last reading are not billed).
             log.error("\(c.name): the reset could not be journaled")

@@ -19,9 +19,12 @@ extension Daemon {
         }
         if let torn = recovery.tornTail { log.warning(torn.message) }
         var states: [String: AccountState] = [:]
+        // Billing over time, for credit_left_s: the snapshot's total, then each checkpoint.
+        var usage: [String: UsageHistory] = [:]
         var order: [String] = []
         for meter in recovery.snapshot?.meters ?? [] {
             states[meter.name] = meter.state
+            if let atMs = recovery.snapshot?.atMs { usage[meter.name, default: UsageHistory()].record(atMs: atMs, billed: meter.state.billed) }
             order.append(meter.name)
         }
         var accounts: [String: Account] = [:]
@@ -38,6 +41,9 @@ extension Daemon {
                     order.append(entry.meter)
                 }
                 try states[entry.meter]?.apply(entry.event)
+                if case .counterCheckpoint(_, let atMs, _) = entry.event, let billed = states[entry.meter]?.billed {
+                    usage[entry.meter, default: UsageHistory()].record(atMs: atMs, billed: billed)
+                }
             }
             for meter in config.meters where states[meter.name] == nil {
                 states[meter.name] = fresh(meter.name)
@@ -47,7 +53,9 @@ extension Daemon {
                 guard let state = states[name] else { continue }
                 let meterConfig = config.meters.first { $0.name == name }
                 let policy = meterConfig.map { Daemon.policy(for: $0, config: config) } ?? AccountPolicy(tariff: state.tariff)
-                accounts[name] = try Account(state: state, policy: policy, startedAtMs: nowWall)
+                var account = try Account(state: state, policy: policy, startedAtMs: nowWall)
+                account.usage = usage[name] ?? UsageHistory()
+                accounts[name] = account
             }
         } catch {
             // An event that cannot apply is damage too: the journal does not describe a valid state.
@@ -69,12 +77,11 @@ extension Daemon {
                 log.warning("journal: meter '\(name)' is not configured any more; its account is kept")
             }
         }
+        journal = file   // kept open even when damaged: its lock keeps a second daemon off it
         if journalDamaged {
-            file.close()
             for c in circuits { c.decision = .journalDamaged }
             return
         }
-        journal = file
         do { try file.append([.started(atMs: nowWall)]) } catch {
             throw DaemonFailure(status: 2, message: error.message)
         }
@@ -102,12 +109,28 @@ extension Daemon {
         do {
             try journal.append(events.map { .event(meter: circuit.name, $0) })
         } catch {
-            log.error("\(circuit.name): \(error.message); the change is not made")
+            if case .damaged = error {
+                journalBecameDamaged(error)
+            } else {
+                noteJournalWriteFailed(error)
+            }
             return false
         }
+        noteJournalWriteSucceeded()
         circuit.account = next
         compactIfDue()
         return true
+    }
+
+    /// `commit` for an admin command: nil when done, else the reply's error — 409 naming what the
+    /// ledger refuses (a credit that would overflow the account), 503 when the journal cannot be
+    /// written. (The ledger is asked first so an overflow is never blamed on the journal.)
+    func commitForReply(_ events: [AccountEvent], to circuit: Circuit, what: String) -> ControlError? {
+        do { _ = try circuit.account.applying(events) } catch {
+            return .conflict("\(error.message); nothing was \(what)")
+        }
+        if commit(events, to: circuit) { return nil }
+        return .unavailable("the journal cannot be written (journal \(journalHealth.rawValue)); nothing was \(what)")
     }
 
     /// Journals consumption billed in memory, at most every `journal.checkpoint` per meter.
@@ -127,10 +150,30 @@ extension Daemon {
         do {
             try journal.compact(snapshot: snapshot)
             log.info("journal compacted to \(journal.size) bytes")
+            compactionFailing = false
         } catch {
-            log.error("journal compaction failed: \(error.message); appending continues")
+            // Tried after every append while due: on a nearly full disk, logged once.
+            if !compactionFailing { log.error("journal compaction failed: \(error.message); appending continues") }
+            compactionFailing = true
         }
     }
 
-    var journalHealth: JournalHealth { journalDamaged ? .damaged : .ok }
+    /// Notices, within a second, a journal deleted or replaced while the daemon runs (appends check
+    /// it too, but a quiet account may not append for an hour): damage, as DESIGN §3.5 says.
+    func checkJournalIfDue(nowMono: Int64) {
+        guard let journal, !journalDamaged, nowMono >= nextJournalCheckMono else { return }
+        nextJournalCheckMono = nowMono + Daemon.decisionTickMs
+        do { try journal.checkWritable() } catch {
+            if case .damaged = error { journalBecameDamaged(error) }
+        }
+    }
+
+    /// The journal turned out damaged while running: logged once, nothing more is journaled or
+    /// credited, and every relay opens, as for damage found at start.
+    private func journalBecameDamaged(_ error: JournalError) {
+        journalDamaged = true
+        log.error("\(error.message); every relay opens, and nothing more is journaled or credited until an operator "
+                  + "restores the journal and restarts the daemon")
+        decideAndDriveAll(nowMono: Clock.monotonicMs())
+    }
 }

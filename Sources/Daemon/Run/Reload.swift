@@ -52,6 +52,7 @@ extension Daemon {
         if old.journal.path != new.journal.path { return "changing journal.path" }
         if old.gpio != new.gpio { return "changing gpio.*" }
         if old.log != new.log { return "changing log" }
+        if old.watchdog != new.watchdog { return "changing watchdog.*" }
         if old.iota.nodes.isEmpty != new.iota.nodes.isEmpty { return "turning payments on or off" }
         if old.meters.map { $0.name } != new.meters.map { $0.name } { return "adding, removing or renaming meters" }
         for (a, b) in zip(old.meters, new.meters) {

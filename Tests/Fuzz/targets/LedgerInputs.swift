@@ -25,7 +25,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         var events: [AccountEvent] = []
         switch reader.byte() % 8 {
         case 0, 1, 2:
-            if case .journal(let event) = account.observe(counter: WattHours(reader.int64()), power: Deciwatts(reader.int64()), atMs: reader.int64()) {
+            if case .journal(let event) = account.observe(counter: WattHours(reader.int64()), power: Deciwatts(reader.int64()), atMs: reader.int64(),
+                                                              boot: reader.byte() & 1 == 1 ? nil : BootStamp(id: BootID(high: 0, low: UInt64(reader.byte() % 2)), ms: reader.int64(), wallSynchronised: reader.byte() & 1 == 1)) {
                 events = [event]
             }
         case 3: events = account.withCheckpoint(.paymentCredited(Payment(digest: "0x\(reader.byte() % 8)", amount: Nanos(reader.int64()), checkpoint: 1, timestampMs: 0)))

@@ -1,0 +1,1 @@
+// Nothing to import: the target only supplies strong runtime symbols (bridge_object_retain.c).
