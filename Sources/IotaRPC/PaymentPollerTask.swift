@@ -224,7 +224,7 @@ extension PaymentPoller {
         }
         if let first = task.availableFirst, first > (from.map { $0 + 1 } ?? 0), gapsReported.insert(meter).inserted {
             historyGaps += 1
-            effects.append(.log(.error, "\(meter): payments: the node has no history before checkpoint \(first); "
+            effects.append(.log(.error, "\(meter): payments: the node keeps checkpoints from \(first) on only; "
                                 + "payments to the address before it cannot be seen here (use a node with more history)"))
         }
         if !task.payments.isEmpty || watermark != from || task.persist {

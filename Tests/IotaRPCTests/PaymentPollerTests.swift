@@ -205,7 +205,7 @@ func tx(_ n: Int, at checkpoint: UInt64, _ amount: Int64 = 1_000, success: Bool 
         h.graphQL.add(tx(1, at: 120))
         h.run(rounds: 2)
         #expect(h.poller.historyGaps == 1 && h.credited.count == 1)
-        #expect(h.logs.filter { $0.1.contains("no history before checkpoint 100") }.count == 1)
+        #expect(h.logs.filter { $0.1.contains("keeps checkpoints from 100 on") }.count == 1)
     }
 
     @Test func aReloadDropsWhatTheOldNodeSaid() {
