@@ -22,11 +22,22 @@ public struct GraphQLScanPage: Equatable, Sendable {
 /// on its own (`ScannedTransaction`).
 public enum GraphQLReply {
     /// `data`, after refusing any reply with errors.
-    static func data(_ body: [UInt8], chain: IotaChain) throws(IotaRPCError) -> ReplyFields {
+    /// `perTransaction`: a scan page, where an error whose `path` lies inside one transaction
+    /// (`transactionBlocks.nodes[i]…`: the server could not describe it, its null bubbled up to that
+    /// node's `effects`) costs that transaction alone; it decodes as unusable.
+    static func data(_ body: [UInt8], chain: IotaChain, perTransaction: Bool = false) throws(IotaRPCError) -> ReplyFields {
         let reply = ReplyFields(try JSONReader.parse(body), path: "reply")
         _ = try reply.object()
         if let errors = reply.optional("errors") {
-            let items = try errors.array()
+            var items = try errors.array()
+            if perTransaction {
+                items = items.filter { error in
+                    guard let path = error.value["path"]?.arrayValue, path.count > 3,
+                          path[0].stringValue == "transactionBlocks", path[1].stringValue == "nodes",
+                          path[2].int64Value != nil else { return true }
+                    return false
+                }
+            }
             if let first = items.first {
                 // The message says what was refused (a field a newer server dropped is named in it).
                 throw .graphQLErrors(count: items.count, first: first.value["message"]?.stringValue ?? "")
@@ -46,7 +57,7 @@ public enum GraphQLReply {
     }
 
     public static func scanPage(_ body: [UInt8], chain: IotaChain, account: IotaAddress) throws(IotaRPCError) -> GraphQLScanPage {
-        let data = try data(body, chain: chain)
+        let data = try data(body, chain: chain, perTransaction: true)
         let checkpoint = try data.require("checkpoint").require("sequenceNumber").uint53()
         let first = try data.optional("availableRange")?.optional("first")?.require("sequenceNumber").uint53()
         let blocks = try data.require("transactionBlocks")

@@ -227,6 +227,9 @@ extension PaymentPoller {
             effects.append(.log(.error, "\(meter): payments: the node keeps checkpoints from \(first) on only; "
                                 + "payments to the address before it cannot be seen here (use a node with more history)"))
         }
+        if task.creditWindowMs != nil {
+            effects.append(.log(.notice, "\(meter): payments: transactions stamped before the start are the baseline, not credited"))
+        }
         if !task.payments.isEmpty || watermark != from || task.persist {
             effects.append(.commit(meter: meter, address: account.address, payments: task.payments, watermark: watermark))
         }
@@ -239,7 +242,7 @@ extension PaymentPoller {
     /// the line: a Pi has no RTC and may start an hour behind.
     func finishBaseline(_ task: Task, at checkpoint: UInt64, nowMs: Int64) -> Bool {
         guard let account = task.account else { return true }
-        effects.append(.log(.notice, "\(account.meter): payments: baseline at checkpoint \(checkpoint): older transactions are not credited"))
+        effects.append(.log(.notice, "\(account.meter): payments: transactions up to checkpoint \(checkpoint) are the baseline, not credited"))
         effects.append(.commit(meter: account.meter, address: account.address, payments: [], watermark: checkpoint))
         dueMs[account.meter] = nowMs.addingSaturating(settings.pollIntervalMs)
         return true

@@ -1,3 +1,4 @@
+import Foundation
 import Ledger
 import Testing
 import TestSupport
@@ -307,5 +308,21 @@ func errors_isScan(_ request: PaymentPoller.Request) -> Bool {
         var ahead = harness(started: stamp - 3_600_000 - 1_000, wallNow: stamp - 3_600_000)
         ahead.run()
         #expect(ahead.credited.isEmpty && ahead.watermark == .some(10))
+    }
+}
+
+@Suite struct PartialGraphQLReplyTests {
+    /// The server could not describe one transaction: its error's path lies inside that node, whose
+    /// `effects` came back null. That entry is unusable; the rest of the page is credited.
+    @Test func anErrorInsideOneTransactionCostsThatTransactionAlone() throws {
+        let good = ModelNode().graphQLNode(tx(2, at: 7, 20))
+        let body = utf8(#"{"data":{"chainIdentifier":"6364aad5","checkpoint":{"sequenceNumber":9},"transactionBlocks":{"pageInfo":{"hasNextPage":false,"endCursor":"x"},"nodes":[{"digest":"\#(digest(1).text)","effects":null},\#(good)]}},"errors":[{"message":"Failed to fetch balance changes","path":["transactionBlocks","nodes",0,"effects","balanceChanges"],"extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}"#)
+        let page = try GraphQLReply.scanPage(body, chain: .mainnet, account: account)
+        #expect(page.transactions.count == 2)
+        if case .unusable = page.transactions[0].verdict {} else { Issue.record("not unusable") }
+        if case .payment(let p) = page.transactions[1].verdict { #expect(p.amount == Nanos(20)) } else { Issue.record("no payment") }
+        // An error anywhere else refuses the whole reply.
+        let elsewhere = utf8(String(decoding: body, as: UTF8.self).replacingOccurrences(of: #"["transactionBlocks","nodes",0,"effects","balanceChanges"]"#, with: #"["transactionBlocks"]"#))
+        #expect(throws: IotaRPCError.self) { try GraphQLReply.scanPage(elsewhere, chain: .mainnet, account: account) }
     }
 }
