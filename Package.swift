@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "MetersTests", dependencies: ["TestSupport", "Meters", "ModbusRTU"]),
         .testTarget(name: "LedgerTests", dependencies: ["TestSupport", "Ledger"]),
         .testTarget(name: "JournalTests", dependencies: ["TestSupport", "Journal", "Ledger"]),
-        .testTarget(name: "IotaRPCTests", dependencies: ["IotaRPC", "Ledger"]),
+        .testTarget(name: "IotaRPCTests", dependencies: ["TestSupport", "IotaRPC", "Ledger"], exclude: ["Samples"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Ledger"]),
         .testTarget(name: "ControlTests", dependencies: ["TestSupport", "Control", "Ledger"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "CSystem"]),

@@ -115,7 +115,8 @@ public struct WatchdogSettings: Equatable, Sendable {
 
 /// `iota.*`: payments. No `node`: payments off, credit only by admin command.
 public struct IotaSettings: Equatable, Sendable {
-    public var node: NodeURL? = nil
+    /// `iota.node`: the endpoints, tried in this order; empty: payments off.
+    public var nodes: [NodeURL] = []
     public var pollInterval = Milliseconds(10_000)
     public var chain = IotaChain.mainnet
     /// CA bundle for TLS; nil: the system's.

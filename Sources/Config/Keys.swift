@@ -62,7 +62,7 @@ extension Configuration {
             gpio.backend = backend
         case "gpio.chip": gpio.chip = try Values.gpioChip(value)
         case "gpio.sim_dir": gpio.simDir = try Values.path(value)
-        case "iota.node": iota.node = try NodeURL.parse(value)
+        case "iota.node": iota.nodes = try NodeURL.parseList(value)
         case "iota.poll_interval": iota.pollInterval = try Values.duration(value, 100...86_400_000)
         case "iota.chain":
             guard let chain = IotaChain(configValue: String(value)) else { throw Expected("mainnet, testnet or any") }

@@ -1,17 +1,40 @@
-/// `iota.node`: the JSON-RPC URL of an IOTA node. `https://` for any host; `http://` only for a
-/// loopback host (127.0.0.0/8, `localhost`, `[::1]`), because payments must not be spoofable on
+import IotaRPC
+
+/// One URL of `iota.node`: a GraphQL endpoint, or `jsonrpc:` and a JSON-RPC one. `https://` for
+/// any host; `http://` only for a loopback host (127.0.0.0/8, `localhost`, `[::1]`), because payments must not be spoofable on
 /// the network. Credentials in the URL are refused: `http://127.0.0.1@evil.example` would
 /// otherwise pass a naive loopback check while connecting elsewhere.
 public struct NodeURL: Equatable, Sendable {
-    /// The URL exactly as configured (what libcurl is given).
+    /// The URL exactly as configured, `jsonrpc:` prefix included.
     public var text: String
+    /// The endpoint speaks JSON-RPC (`jsonrpc:` prefix) rather than GraphQL.
+    public var isJSONRPC = false
     public var isTLS: Bool
     /// Host as written, IPv6 without brackets (`::1`).
     public var host: String
     /// Explicit port, if any.
     public var port: Int?
 
-    static let expected = "an https:// URL, or http:// to a loopback host (127.0.0.0/8, localhost, [::1])"
+    static let expected = "an https:// URL (a GraphQL endpoint, or jsonrpc:https://... for JSON-RPC), or http:// to a loopback host (127.0.0.0/8, localhost, [::1])"
+
+    /// A space-separated list of URLs, at least one.
+    static func parseList(_ value: Substring) throws(Expected) -> [NodeURL] {
+        var urls: [NodeURL] = []
+        for word in value.split(separator: " ") {
+            let jsonRPC = word.hasPrefix("jsonrpc:")
+            var url = try parse(jsonRPC ? word.dropFirst(8) : word)
+            url.isJSONRPC = jsonRPC
+            url.text = String(word)
+            urls.append(url)
+        }
+        guard !urls.isEmpty, urls.count <= 8 else { throw Expected("one to eight URLs, separated by spaces") }
+        return urls
+    }
+
+    /// The endpoint the poller asks: its API and the bare URL libcurl is given.
+    public var endpoint: NodeEndpoint {
+        NodeEndpoint(api: isJSONRPC ? .jsonRPC : .graphQL, url: isJSONRPC ? String(text.dropFirst(8)) : text)
+    }
 
     static func parse(_ text: Substring) throws(Expected) -> NodeURL {
         let url = String(text)

@@ -24,7 +24,7 @@ extension Configuration {
         entry("gpio.backend", gpio.backend.rawValue)
         entry("gpio.chip", gpio.chip.text)
         entry("gpio.sim_dir", gpio.simDir)
-        entry("iota.node", iota.node?.text)
+        entry("iota.node", iota.nodes.isEmpty ? nil : iota.nodes.map { $0.text }.joined(separator: " "))
         entry("iota.poll_interval", iota.pollInterval.text)
         entry("iota.chain", iota.chain.configValue)
         entry("iota.ca_file", iota.caFile)

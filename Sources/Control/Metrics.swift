@@ -37,6 +37,10 @@ extension Reply {
         for state in [NodeHealth.ok, .fault, .off] {
             family.sample(labels: [("state", state.rawValue)], view.node == state ? "1" : "0")
         }
+        family.begin("node_failovers_total", "counter", "Switches to the next iota.node URL after a failure.")
+        family.sample(labels: [], "\(view.nodeFailovers)")
+        family.begin("payment_history_gaps_total", "counter", "Addresses whose history below the node's available range was missed.")
+        family.sample(labels: [], "\(view.paymentHistoryGaps)")
         family.begin("journal_damaged", "gauge", "1 when the journal is damaged and relays are held open.")
         family.sample(labels: [], view.journal == .damaged ? "1" : "0")
         family.begin("journal_write_failing", "gauge", "1 while journal writes fail (disk full or I/O error) and credits are refused.")

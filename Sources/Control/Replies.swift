@@ -12,7 +12,7 @@ extension Reply {
         data("version", version)
     }
 
-    /// Per meter (all, or only `meter`): the `M.*` lines; then `node`, `gpio`, `watchdog`,
+    /// Per meter (all, or only `meter`): the `M.*` lines; then `node`, `node.url`, `gpio`, `watchdog`,
     /// `journal`, `uptime_s`. A meter that has not answered yet shows zeros for its reading, and
     /// `M.meter fault`. With `journal damaged` the money figures (balance, credited, charged,
     /// billed, payments) come from a replay that stopped at the damage: they are `unknown`, never a
@@ -38,6 +38,7 @@ extension Reply {
             data(p + "credit_left_s", known ? (m.creditLeftSeconds.map { "\($0)" } ?? "unknown") : "unknown")
         }
         data("node", view.node.rawValue)
+        if let url = view.nodeURL { data("node.url", url) }
         data("gpio", view.gpio)
         data("watchdog", view.watchdog ? "on" : "off")
         data("journal", view.journal.rawValue)

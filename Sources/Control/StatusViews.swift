@@ -117,6 +117,13 @@ public enum JournalHealth: String, Equatable, Sendable {
 public struct DaemonStatusView: Equatable, Sendable {
     public var meters: [MeterStatusView]
     public var node: NodeHealth
+    /// The endpoint in use (`node.url`), while payments are on.
+    public var nodeURL: String? = nil
+    /// Payment counters for `metrics`: switches to another `iota.node` URL after a failure,
+    /// transactions given up as unusable, addresses with history the node no longer has.
+    public var nodeFailovers: Int64 = 0
+    public var paymentsSkipped: Int64 = 0
+    public var paymentHistoryGaps: Int64 = 0
     public var journal: JournalHealth
     public var uptimeSeconds: Int64
     /// The GPIO backend in use: `sim`, or `libgpiod-X.Y.Z`.

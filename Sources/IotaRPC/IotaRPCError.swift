@@ -9,9 +9,11 @@ public enum IotaRPCError: Error, Equatable, Sendable {
     case malformedReply(path: String, reason: String)
     /// The reply's `id` is not the one we sent (a proxy mixing replies up, or a stale connection).
     case idMismatch(expected: Int64, got: String)
-    /// `-32602` to a query that carried a cursor: the node does not know (or has pruned) the
-    /// digest. Recovery: query descending from the head and stop at known digests.
-    case unknownCursor(cursor: String, message: String)
+    /// A GraphQL reply with an `errors` array: the whole reply is refused (`first` is the first
+    /// entry's message and `extensions.code`).
+    case graphQLErrors(count: Int, first: String)
+    /// `-32601` or HTTP 404/405/410 from a JSON-RPC endpoint: it no longer serves JSON-RPC.
+    case jsonRPCNotServed(detail: String)
     /// `-32009`: the node's traffic controller is throttling us; back off.
     case throttled(message: String)
     /// Any other JSON-RPC error object.
@@ -26,7 +28,8 @@ public enum IotaRPCError: Error, Equatable, Sendable {
         case .invalidJSON(let offset, let reason): return "invalid JSON at byte \(offset): \(reason)"
         case .malformedReply(let path, let reason): return "malformed reply: \(path): \(reason)"
         case .idMismatch(let expected, let got): return "reply id \(got) does not match request id \(expected)"
-        case .unknownCursor(let cursor, let message): return "node does not know cursor \(cursor): \(message)"
+        case .graphQLErrors(_, let first): return "GraphQL error: " + IotaAddress.excerpt(first, limit: 200)
+        case .jsonRPCNotServed(let detail): return "this endpoint no longer serves JSON-RPC (\(detail))"
         case .throttled(let message): return "node is throttling requests (-32009): \(message)"
         case .nodeError(let code, let message): return "node error \(code): \(message)"
         case .wrongChain(let expected, let got): return "node is on chain \(got), expected \(expected)"

@@ -20,12 +20,8 @@ public enum NodeReply {
     /// The reply to `RPCRequest.chainIdentifier`: 8 lowercase hex digits, checked against `chain`.
     public static func chainIdentifier(_ body: [UInt8], id: Int64, chain: IotaChain) throws(IotaRPCError) -> String {
         let result = ReplyFields(try RPCEnvelope.result(body, id: id), path: "result")
-        let identifier = try result.string()
-        let bytes = Array(identifier.utf8)
-        guard bytes.count == 8, bytes.allSatisfy({ hexDigitValue($0) != nil && !($0 >= 0x41 && $0 <= 0x46) }) else {
-            throw result.fail("expected 8 lowercase hex digits, got \"\(IotaAddress.excerpt(identifier))\"")
-        }
-        try chain.check(identifier)
-        return identifier
+        try chain.verify(result)
+        return try result.string()
     }
 }
+

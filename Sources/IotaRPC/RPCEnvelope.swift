@@ -3,7 +3,7 @@
 enum RPCEnvelope {
     /// The `result` of a reply to request `id`, or the error object turned into a typed error.
     /// Error objects may carry `id: null` (throttling and batch errors are not tied to a request).
-    static func result(_ body: [UInt8], id: Int64, cursor: TransactionDigest? = nil) throws(IotaRPCError) -> JSONValue {
+    static func result(_ body: [UInt8], id: Int64) throws(IotaRPCError) -> JSONValue {
         let reply = try JSONReader.parse(body)
         guard case .object = reply else { throw .malformedReply(path: "reply", reason: "expected an object, got \(reply.kindName)") }
         guard reply["jsonrpc"]?.stringValue == "2.0" else {
@@ -11,7 +11,7 @@ enum RPCEnvelope {
         }
         if let error = reply["error"] {
             try checkID(reply["id"], id: id, nullAllowed: true)
-            throw typedError(error, cursor: cursor)
+            throw typedError(error)
         }
         try checkID(reply["id"], id: id, nullAllowed: false)
         guard let result = reply["result"] else {
@@ -34,7 +34,7 @@ enum RPCEnvelope {
         }
     }
 
-    static func typedError(_ error: JSONValue, cursor: TransactionDigest?) -> IotaRPCError {
+    static func typedError(_ error: JSONValue) -> IotaRPCError {
         guard let code = error["code"]?.int64Value else {
             return .malformedReply(path: "error.code", reason: "expected an integer")
         }
@@ -45,10 +45,8 @@ enum RPCEnvelope {
         switch code {
         case -32009:
             return .throttled(message: shortMessage)
-        case -32602 where cursor != nil:
-            // Our only node-checked params are the address (validated before sending) and the
-            // cursor, so invalid params to a query with a cursor means the cursor is unknown.
-            return .unknownCursor(cursor: cursor?.text ?? "", message: shortMessage)
+        case -32601:
+            return .jsonRPCNotServed(detail: "-32601 " + shortMessage)
         default:
             return .nodeError(code: code, message: shortMessage)
         }

@@ -50,3 +50,4 @@ public enum RPCRequest {
         return out
     }
 }
+

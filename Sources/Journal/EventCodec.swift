@@ -13,6 +13,7 @@ enum EventCodec {
         case .tariffChanged: return .tariffChanged
         case .emergencyGranted: return .emergencyGranted
         case .relayOverride: return .relayOverride
+        case .paymentWatermark: return .paymentWatermark
         case .paymentCursor: return .paymentCursor
         case .paymentBaseline: return .paymentBaseline
         }
@@ -41,7 +42,12 @@ enum EventCodec {
         case .relayOverride(let mode, let atMs):
             w.byte(mode.rawValue)
             w.signed(atMs)
+        case .paymentWatermark(let address, let checkpoint):
+            try w.string(address, limit: JournalLimits.address, field: "watermark address")
+            w.byte(checkpoint == nil ? 0 : 1)
+            if let checkpoint { w.unsigned(checkpoint) }
         case .paymentCursor(let digest):
+            // Old journals only; still encodable so tests can write a journal the old way.
             try w.string(digest, limit: JournalLimits.digest, field: "payment cursor")
         case .paymentBaseline(let cursor):
             w.byte(cursor == nil ? 0 : 1)
@@ -95,12 +101,15 @@ enum EventCodec {
             let raw = try r.byte()
             guard let mode = RelayOverride(rawValue: raw) else { throw r.fail("relay override \(raw) unknown") }
             return .relayOverride(mode, atMs: try r.signed())
+        case .paymentWatermark:
+            let address = try r.string(limit: JournalLimits.address, field: "watermark address")
+            return .paymentWatermark(address: address, checkpoint: try r.bool() ? try r.unsigned() : nil)
         case .paymentCursor:
             return .paymentCursor(digest: try r.string(limit: JournalLimits.digest, field: "payment cursor"))
         case .paymentBaseline:
             let present = try r.bool()
             return .paymentBaseline(cursor: present ? try r.string(limit: JournalLimits.digest, field: "baseline cursor") : nil)
-        case .meterName, .started, .snapshotV1, .snapshotV2, .bootID:
+        case .meterName, .started, .snapshotV1, .snapshotV2, .snapshotV3, .bootID:
             return nil
         }
     }

@@ -50,6 +50,8 @@ public enum JournalLimits {
     public static let meterName = 32
     /// Transaction digests and payment cursors (base58 of 32 bytes is at most 44 characters).
     public static let digest = 64
+    /// An IOTA address: `0x` + 64 hex digits.
+    public static let address = 66
     /// The free-text note of a manual credit.
     public static let note = 256
     /// Meters in one file (they are referred to by index).

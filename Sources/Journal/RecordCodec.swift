@@ -24,7 +24,7 @@ struct RecordEncoder {
             w.byte(RecordTag.started.rawValue)
             w.signed(atMs)
         case .snapshot(let snapshot):
-            w.byte(RecordTag.snapshotV2.rawValue)
+            w.byte(RecordTag.snapshotV3.rawValue)
             try SnapshotCodec.encode(snapshot, into: &w)
         case .event(let meter, let event):
             w.byte(EventCodec.tag(of: event).rawValue)
@@ -109,8 +109,9 @@ struct RecordDecoder {
             decoded = .binding
         case .started:
             decoded = .record(.started(atMs: try r.signed()))
-        case .snapshotV1, .snapshotV2:
-            decoded = .record(.snapshot(try SnapshotCodec.decode(from: &r, stamped: tag == .snapshotV2)))
+        case .snapshotV1, .snapshotV2, .snapshotV3:
+            decoded = .record(.snapshot(try SnapshotCodec.decode(from: &r, stamped: tag != .snapshotV1,
+                                                                 watermarked: tag == .snapshotV3)))
         default:
             let index = try r.count(limit: JournalLimits.meters, field: "meter index")
             guard index < meterNames.count else { throw r.fail("meter index \(index) was never bound") }

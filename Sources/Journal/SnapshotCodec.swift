@@ -1,8 +1,8 @@
 import Ledger
 
-/// The layout of a snapshot record (tag `snapshotV2`; `snapshotV1` lacks the counter's boot stamp
-/// and stays readable): every field of `AccountState`, in a fixed order. When `AccountState` gains
-/// a field, this layout gets a new tag (a test counts the fields).
+/// The layout of a snapshot record (tag `snapshotV3`; `snapshotV1` lacks the counter's boot stamp,
+/// `snapshotV2` the payment watermark; both stay readable): every field of `AccountState`, in a
+/// fixed order. When `AccountState` gains a field, this layout gets a new tag (a test counts the fields).
 enum SnapshotCodec {
     static func encode(_ snapshot: JournalSnapshot, into w: inout FieldWriter) throws(JournalError) {
         w.signed(snapshot.atMs)
@@ -16,14 +16,14 @@ enum SnapshotCodec {
         }
     }
 
-    static func decode(from r: inout FieldReader, stamped: Bool) throws(JournalError) -> JournalSnapshot {
+    static func decode(from r: inout FieldReader, stamped: Bool, watermarked: Bool) throws(JournalError) -> JournalSnapshot {
         let atMs = try r.signed()
         let count = try r.count(limit: JournalLimits.meters, field: "meter count")
         var meters: [MeterSnapshot] = []
         meters.reserveCapacity(count)
         for _ in 0..<count {
             let name = try r.string(limit: JournalLimits.meterName, field: "meter name")
-            meters.append(MeterSnapshot(name: name, state: try decodeState(from: &r, stamped: stamped)))
+            meters.append(MeterSnapshot(name: name, state: try decodeState(from: &r, stamped: stamped, watermarked: watermarked)))
         }
         return JournalSnapshot(atMs: atMs, meters: meters)
     }
@@ -60,9 +60,13 @@ enum SnapshotCodec {
         w.byte(s.paymentBaselineDone ? 1 : 0)
         w.signed(s.counterRebaselines)
         w.signed(s.counterJumpsRejected)
+        w.byte(s.watermarkAddress == nil ? 0 : 1)
+        if let address = s.watermarkAddress { try w.string(address, limit: JournalLimits.address, field: "watermark address") }
+        w.byte(s.watermark == nil ? 0 : 1)
+        if let watermark = s.watermark { w.unsigned(watermark) }
     }
 
-    static func decodeState(from r: inout FieldReader, stamped: Bool) throws(JournalError) -> AccountState {
+    static func decodeState(from r: inout FieldReader, stamped: Bool, watermarked: Bool) throws(JournalError) -> AccountState {
         let credited = Nanos(try r.signed())
         let billed = WattHours(try r.signed())
         let counter: WattHours? = try r.bool() ? WattHours(try r.signed()) : nil
@@ -101,6 +105,10 @@ enum SnapshotCodec {
         s.paymentBaselineDone = try r.bool()
         s.counterRebaselines = try r.signed()
         s.counterJumpsRejected = try r.signed()
+        if watermarked {
+            s.watermarkAddress = try r.bool() ? try r.string(limit: JournalLimits.address, field: "watermark address") : nil
+            s.watermark = try r.bool() ? try r.unsigned() : nil
+        }
         return s
     }
 }

@@ -20,9 +20,14 @@ public enum AccountEvent: Equatable, Sendable {
     case emergencyGranted(amount: Nanos, atMs: Int64)
     /// An admin's relay override (`relay METER on|off|auto`).
     case relayOverride(RelayOverride, atMs: Int64)
-    /// The payment cursor for the account's address moved past `digest` (all before it are handled).
+    /// Payment progress: every transaction to `address` in a checkpoint ≤ `checkpoint` has been
+    /// seen (nil: none yet, scan from the oldest). Journaled with the credits of the scan that
+    /// moved it, in one append. Bound to the address: a meter given another one starts afresh.
+    case paymentWatermark(address: String, checkpoint: UInt64?)
+    /// Read from journals of the release before watermarks, never written: the JSON-RPC cursor
+    /// (all transactions up to `digest` handled), converted to a watermark at the next scan.
     case paymentCursor(digest: String)
-    /// First start: transactions up to `cursor` (nil: none exist) are the baseline, not credited.
+    /// Read from old journals, never written: the first-start baseline cursor (nil: none existed).
     case paymentBaseline(cursor: String?)
 }
 

@@ -28,9 +28,13 @@ public struct AccountState: Equatable, Sendable {
     /// The newest payments (newest last), bounded, for the `payments` command.
     public var recentPayments: [Payment] = []
     public var paymentCount: Int64 = 0
-    /// Payment polling position: transactions up to this digest are handled.
+    /// The address `watermark` belongs to; nil until the first scan of a watermark release.
+    public var watermarkAddress: String? = nil
+    /// Every transaction to `watermarkAddress` in a checkpoint ≤ this has been seen (nil: none yet).
+    public var watermark: UInt64? = nil
+    /// An old journal's cursor and baseline flag (the release before watermarks), kept until the
+    /// first watermark replaces them.
     public var paymentCursor: String? = nil
-    /// Whether the first-start baseline of existing transactions has been fixed.
     public var paymentBaselineDone: Bool = false
     /// Fault counters, for status and metrics.
     public var counterRebaselines: Int64 = 0

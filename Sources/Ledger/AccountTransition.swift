@@ -67,6 +67,11 @@ extension AccountState {
             emergencyArmed = false
         case .relayOverride(let override, _):
             relayOverride = override
+        case .paymentWatermark(let address, let checkpoint):
+            watermarkAddress = address
+            watermark = checkpoint
+            paymentCursor = nil
+            paymentBaselineDone = false
         case .paymentCursor(let digest):
             paymentCursor = digest
         case .paymentBaseline(let cursor):

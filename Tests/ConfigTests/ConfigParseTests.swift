@@ -19,7 +19,7 @@ journal.checkpoint = 5min
 gpio.backend = sim
 gpio.chip = pinctrl-rp1
 gpio.sim_dir = /tmp/gpio
-iota.node = https://api.testnet.iota.cafe:443/rpc   # trailing comment
+iota.node = https://api.testnet.iota.cafe:443/rpc jsonrpc:http://127.0.0.1:9000   # trailing comment
 iota.poll_interval = 30s
 iota.chain = testnet
 iota.ca_file = /etc/ssl/certs/ca.pem
@@ -64,8 +64,12 @@ tariff = 250000000 nanos/kWh
     #expect(c.gpio.backend == .sim)
     #expect(c.gpio.chip == .label("pinctrl-rp1"))
     #expect(c.gpio.simDir == "/tmp/gpio")
-    #expect(c.iota.node == NodeURL(text: "https://api.testnet.iota.cafe:443/rpc", isTLS: true,
-                                   host: "api.testnet.iota.cafe", port: 443))
+    #expect(c.iota.nodes == [NodeURL(text: "https://api.testnet.iota.cafe:443/rpc", isTLS: true,
+                                     host: "api.testnet.iota.cafe", port: 443),
+                             NodeURL(text: "jsonrpc:http://127.0.0.1:9000", isJSONRPC: true, isTLS: false,
+                                     host: "127.0.0.1", port: 9000)])
+    #expect(c.iota.nodes.map(\.endpoint) == [NodeEndpoint(api: .graphQL, url: "https://api.testnet.iota.cafe:443/rpc"),
+                                             NodeEndpoint(api: .jsonRPC, url: "http://127.0.0.1:9000")])
     #expect(c.iota.pollInterval == Milliseconds(30_000))
     #expect(c.iota.chain == .testnet)
     #expect(c.iota.chain.identifier == "2304aa97")
@@ -107,7 +111,7 @@ tariff = 250000000 nanos/kWh
     #expect(c.gpio.backend == .gpiod)
     #expect(c.gpio.chip == .auto)
     #expect(c.gpio.simDir == nil)
-    #expect(c.iota.node == nil)
+    #expect(c.iota.nodes.isEmpty)
     #expect(c.iota.pollInterval == Milliseconds(10_000))
     #expect(c.iota.chain == .mainnet)
     #expect(c.iota.caFile == nil)
@@ -178,5 +182,5 @@ tariff = 250000000 nanos/kWh
 
 @Test func hashInsideAValueIsNotAComment() throws {
     let text = "iota.node = https://node.example/rpc#x\n[meter a]\nrelay.line = 1\ntariff = 1 IOTA/kWh\n"
-    #expect(try Configuration.parse(text: text, path: "x").iota.node?.text == "https://node.example/rpc#x")
+    #expect(try Configuration.parse(text: text, path: "x").iota.nodes.first?.text == "https://node.example/rpc#x")
 }

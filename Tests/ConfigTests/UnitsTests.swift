@@ -111,3 +111,15 @@ import Ledger
     #expect(try Values.integer("1023", 0...1023) == 1023)
     #expect(throws: (any Error).self) { try Values.integer("99999999999999999999", 0...1023) }
 }
+
+@Test func nodeListsAndTheJSONRPCPrefix() throws {
+    for ok in ["https://graphql.mainnet.iota.cafe jsonrpc:https://indexer.mainnet.iota.cafe",
+               "jsonrpc:http://127.0.0.1:9000", "http://127.0.0.1:9125 jsonrpc:http://127.0.0.1:9124 https://x.example"] {
+        #expect(globalMessage("iota.node = " + ok).isEmpty, "\(ok)")
+    }
+    // The loopback rule holds behind the prefix too; a bare or doubled prefix is no URL.
+    for refused in ["jsonrpc:http://example.com", "jsonrpc:", "jsonrpc:jsonrpc:https://x.example", "JSONRPC:https://x",
+                    "https://a.example jsonrpc:ftp://b", Array(repeating: "https://a.example", count: 9).joined(separator: " ")] {
+        #expect(!globalMessage("iota.node = " + refused).isEmpty, "\(refused)")
+    }
+}

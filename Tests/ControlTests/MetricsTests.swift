@@ -91,3 +91,29 @@ func parseExposition(_ text: String) -> [String: Double] {
     let family = MetricFamily(reply: Reply())
     #expect(family.escapedLabelValue("odd \"reason\" \\ here\n") == "odd \\\"reason\\\" \\\\ here?")
 }
+
+@Test func theNodeInUseAndThePaymentCounters() {
+    var view = daemonView
+    view.node = .ok
+    view.nodeURL = "jsonrpc:https://indexer.mainnet.iota.cafe"
+    view.nodeFailovers = 3
+    view.paymentsSkipped = 1
+    view.paymentHistoryGaps = 2
+    var status = Reply()
+    status.status(view)
+    status.ok()
+    let lines = dataLines(status)
+    #expect(lines.contains("node ok") && lines.contains("node.url jsonrpc:https://indexer.mainnet.iota.cafe"))
+    #expect(lines.firstIndex(of: "node.url jsonrpc:https://indexer.mainnet.iota.cafe") == lines.firstIndex(of: "node ok")! + 1)
+    var metrics = Reply()
+    metrics.metrics(view)
+    metrics.ok()
+    let samples = parseExposition(dataLines(metrics).map { $0 + "\n" }.joined())
+    #expect(samples["tanglemeter_node_failovers_total"] == 3)
+    #expect(samples["tanglemeter_payment_history_gaps_total"] == 2)
+    // Payments off: no node.url line.
+    var off = Reply()
+    off.status(daemonView)
+    off.ok()
+    #expect(!dataLines(off).contains { $0.hasPrefix("node.url") })
+}

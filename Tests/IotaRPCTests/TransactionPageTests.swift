@@ -51,17 +51,26 @@ func page(_ entries: [String], next: String = "null", more: Bool = false, id: In
     utf8(#"{"jsonrpc":"2.0","result":{"data":[\#(entries.joined(separator: ","))],"nextCursor":\#(next),"hasNextPage":\#(more)},"id":\#(id)}"#)
 }
 
-func decode(_ body: [UInt8], cursor: TransactionDigest? = nil) throws(IotaRPCError) -> TransactionPage {
-    try TransactionPage.decode(body, id: 5, account: account, cursor: cursor)
+func decode(_ body: [UInt8]) throws(IotaRPCError) -> TransactionPage {
+    try TransactionPage.decode(body, id: 5, account: account)
 }
 
-func classify(_ entryJSON: String) throws(IotaRPCError) -> TransactionEntry {
+func classify(_ entryJSON: String) throws(IotaRPCError) -> ScannedTransaction.Verdict {
     let decoded = try decode(page([entryJSON]))
-    return decoded.entries[0]
+    return decoded.entries[0].verdict
 }
 
+/// Where decoding stopped: the page's own field (the whole reply refused), or, since one bad entry
+/// costs only itself, the field named in the first entry's `.unusable` reason.
 func malformedPath(_ body: [UInt8]) -> String? {
-    do { _ = try decode(body); return nil } catch {
+    do {
+        let decoded = try decode(body)
+        guard case .unusable(let reason) = decoded.entries.first?.verdict else { return nil }
+        let prefix = "malformed reply: "
+        guard reason.hasPrefix(prefix) else { return reason }
+        let rest = reason.dropFirst(prefix.count)
+        return String(rest[..<(rest.range(of: ": ")?.lowerBound ?? rest.endIndex)])
+    } catch {
         if case .malformedReply(let path, _) = error { return path }
         return error.message
     }
@@ -71,43 +80,46 @@ let a = TransactionDigest(digestA)!
 
 @Suite struct TransactionPageTests {
     @Test func specExampleIsOnePayment() throws {
-        let decoded = try TransactionPage.decode(utf8(specPageReply), id: 2, account: account, cursor: nil)
-        #expect(decoded.entries == [.payment(Payment(digest: digestA, amount: Nanos(2_000_000_000),
-                                                    checkpoint: 9_876_543, timestampMs: 1_750_000_000_123))])
+        let decoded = try TransactionPage.decode(utf8(specPageReply), id: 2, account: account)
+        #expect(decoded.entries.map(\.verdict) == [.payment(Payment(digest: digestA, amount: Nanos(2_000_000_000),
+                                                                  checkpoint: 9_876_543, timestampMs: 1_750_000_000_123))])
+        #expect(decoded.entries.map(\.checkpoint) == [9_876_543])
         #expect(decoded.nextCursor == a)
         #expect(decoded.hasNextPage == false)
         // The payer sees the same transaction as its own outgoing one.
         let asPayer = try TransactionPage.decode(utf8(specPageReply), id: 2,
-                                                 account: IotaAddress(config: payer), cursor: nil)
-        #expect(asPayer.entries == [.ignored(digest: a, reason: .outgoing)])
+                                                 account: IotaAddress(config: payer))
+        #expect(asPayer.entries.map(\.verdict) == [.ignored])
     }
 
     @Test func failedTransactionIsNeverCredited() throws {
         let failed = entry(status: #"{"status":"failure","error":"InsufficientCoinBalance"}"#,
                            changes: [ours("-2977880")])
-        #expect(try classify(failed) == .ignored(digest: a, reason: .failed(error: "InsufficientCoinBalance")))
+        #expect(try classify(failed) == .ignored)
         // Even a positive gas refund (rebate above cost) on a failed transaction is not a payment.
         let refund = entry(status: #"{"status":"failure"}"#, changes: [ours("5")])
-        #expect(try classify(refund) == .ignored(digest: a, reason: .failed(error: "no error text")))
+        #expect(try classify(refund) == .ignored)
     }
 
     @Test func ownSweepIsNeitherCreditNorDebit() throws {
         let sweep = entry(changes: [ours("-5000000000"), change(#"{"AddressOwner":"\#(payer)"}"#, #""4990000000""#)])
-        #expect(try classify(sweep) == .ignored(digest: a, reason: .outgoing))
+        #expect(try classify(sweep) == .ignored)
     }
 
     @Test func entryWithoutCheckpointIsNotFinal() throws {
-        #expect(try classify(entry(checkpoint: nil, timestamp: nil, changes: [ours("5")])) == .notFinal(digest: a))
-        #expect(try classify(entry(checkpoint: "null", timestamp: nil, changes: [ours("5")])) == .notFinal(digest: a))
+        #expect(try classify(entry(checkpoint: nil, timestamp: nil, changes: [ours("5")])) == .notFinal)
+        #expect(try classify(entry(checkpoint: "null", timestamp: nil, changes: [ours("5")])) == .notFinal)
         // Digest-only entries (all options false) are not final either, never zero payments.
-        #expect(try decode(page([#"{"digest":"\#(digestA)"}"#])).entries == [.notFinal(digest: a)])
+        #expect(try decode(page([#"{"digest":"\#(digestA)"}"#])).entries
+                == [ScannedTransaction(digest: a, checkpoint: nil, verdict: .notFinal)])
     }
 
     @Test func partialDataIsIncompleteNotZero() throws {
         let withErrors = entry(changes: nil, extra: #""errors":["Failed to fetch balance changes"]"#)
-        #expect(try classify(withErrors) == .incomplete(digest: a, reason: "Failed to fetch balance changes"))
-        #expect(try classify(entry(changes: nil)) == .incomplete(digest: a, reason: "balanceChanges missing"))
-        #expect(try classify(entry(changes: [ours("5")], extra: #""errors":[]"#)).isSettled)
+        #expect(try classify(withErrors) == .unusable(reason: "the node's data is partial: Failed to fetch balance changes"))
+        #expect(try classify(entry(changes: nil)) == .unusable(reason: "balanceChanges missing"))
+        #expect(try classify(entry(changes: [ours("5")], extra: #""errors":[]"#))
+                == .payment(Payment(digest: digestA, amount: Nanos(5), checkpoint: 7, timestampMs: 1_750_000_000_123)))
         #expect(malformedPath(page([entry(extra: #""errors":"oops""#)])) == "result.data[0].errors")
     }
 
@@ -119,9 +131,16 @@ let a = TransactionDigest(digestA)!
             change(#"{"ConsensusAddressOwner":{"owner":"\#(account.text)","start_version":1}}"#, #""7""#),
             change(#"{"AddressOwner":"\#(payer)"}"#, #""7""#),
         ]
-        #expect(try classify(entry(changes: others)) == .ignored(digest: a, reason: .noChange))
-        #expect(try classify(entry(changes: [])) == .ignored(digest: a, reason: .noChange))
-        #expect(malformedPath(page([entry(changes: [change("42", #""7""#)])])) == "result.data[0].balanceChanges[0].owner")
+        #expect(try classify(entry(changes: others)) == .ignored)
+        #expect(try classify(entry(changes: [])) == .ignored)
+        // An owner shape we cannot read is not the account's AddressOwner: someone else's.
+        #expect(try classify(entry(changes: [change("42", #""7""#)])) == .ignored)
+        // Another owner's malformed amount costs nothing: only the account's changes are read.
+        #expect(try classify(entry(changes: [change(#"{"AddressOwner":"\#(payer)"}"#, "7"), ours("5")]))
+                == .payment(Payment(digest: digestA, amount: Nanos(5), checkpoint: 7, timestampMs: 1_750_000_000_123)))
+        // `0X…` is not an address the node writes: the entry is unusable, alone.
+        #expect(malformedPath(page([entry(changes: [change(#"{"AddressOwner":"0X\#(account.text.dropFirst(2))"}"#, #""7""#)])]))
+                == "result.data[0].balanceChanges[0].owner.AddressOwner")
         #expect(malformedPath(page([entry(changes: [change(#"{"AddressOwner":"nope"}"#, #""7""#)])]))
                 == "result.data[0].balanceChanges[0].owner.AddressOwner")
     }
@@ -137,35 +156,36 @@ let a = TransactionDigest(digestA)!
         // A system address given in short form by the node still matches its long configured form.
         let system = try IotaAddress(config: "0x" + String(repeating: "0", count: 63) + "5")
         let shortOwner = page([entry(changes: [change(#"{"AddressOwner":"0x5"}"#, #""9""#)])])
-        let decoded = try TransactionPage.decode(shortOwner, id: 5, account: system, cursor: nil)
-        #expect(decoded.entries.first.map { if case .payment = $0 { true } else { false } } == true)
+        let decoded = try TransactionPage.decode(shortOwner, id: 5, account: system)
+        #expect(decoded.entries.first.map { if case .payment = $0.verdict { true } else { false } } == true)
     }
 
     @Test func foreignCoinsAreIgnoredAndIotaChangesSummed() throws {
         let usdt = "0x" + String(repeating: "a", count: 64) + "::usdt::USDT"
-        #expect(try classify(entry(changes: [ours("5", coin: usdt)])) == .ignored(digest: a, reason: .foreignCoin))
+        #expect(try classify(entry(changes: [ours("5", coin: usdt)])) == .ignored)
         guard case .payment(let payment) = try classify(entry(changes: [ours("5", coin: usdt), ours("40"), ours("2")]))
         else { Issue.record("not a payment"); return }
         #expect(payment.amount == Nanos(42))
     }
 
     @Test func amountsAreStrictCheckedIntegers() {
-        let maxOK = entry(changes: [ours("9223372036854775807")])
-        #expect((try? classify(maxOK)) == .payment(Payment(digest: digestA, amount: Nanos(Int64.max), checkpoint: 7,
+        // Up to the total supply; beyond it (Int64.max is twice the supply) is node nonsense.
+        let maxOK = entry(changes: [ours("\(IotaSupply.maxNanos)")])
+        #expect((try? classify(maxOK)) == .payment(Payment(digest: digestA, amount: Nanos(IotaSupply.maxNanos), checkpoint: 7,
                                                            timestampMs: 1_750_000_000_123)))
-        #expect(malformedPath(page([entry(changes: [ours("9223372036854775808")])])) == "result.data[0]")
-        // i128 at the wire's edge parses, one past it does not; sums that overflow i128 are refused.
-        #expect(malformedPath(page([entry(changes: [ours("170141183460469231731687303715884105727")])])) == "result.data[0]")
-        #expect(malformedPath(page([entry(changes: [ours("170141183460469231731687303715884105728")])]))
-                == "result.data[0].balanceChanges[0].amount")
-        #expect(malformedPath(page([entry(changes: [ours("170141183460469231731687303715884105727"), ours("1")])]))
-                == "result.data[0].balanceChanges[1]")
+        for over in ["\(IotaSupply.maxNanos + 1)", "9223372036854775807", "9223372036854775808",
+                     "170141183460469231731687303715884105727", "170141183460469231731687303715884105728"] {
+            #expect(malformedPath(page([entry(changes: [ours(over)])])) == "result.data[0].balanceChanges[0].amount", "\(over)")
+        }
+        // Two changes each within the supply whose sum is not: refused as a whole.
+        #expect((try? classify(entry(changes: [ours("\(IotaSupply.maxNanos)"), ours("1")])))
+                == .unusable(reason: "net amount beyond the total IOTA supply"))
         for bad in ["1e9", "+5", "05", "-0", "1.0", " 5", "", "0x10", "5 "] {
             #expect(malformedPath(page([entry(changes: [ours(bad)])])) == "result.data[0].balanceChanges[0].amount", "\(bad)")
         }
         let numeric = change(#"{"AddressOwner":"\#(account.text)"}"#, "5")
         #expect(malformedPath(page([entry(changes: [numeric])])) == "result.data[0].balanceChanges[0].amount")
-        #expect((try? classify(entry(changes: [ours("0")]))) == .ignored(digest: a, reason: .noChange))
+        #expect((try? classify(entry(changes: [ours("0")]))) == .ignored)
     }
 
     @Test func missingOrMistypedFieldsAreErrors() {
@@ -180,8 +200,8 @@ let a = TransactionDigest(digestA)!
         #expect(malformedPath(page([entry(status: #"{"status":"pending"}"#)])) == "result.data[0].effects.status.status")
         #expect(malformedPath(page([entry(status: #""success""#)])) == "result.data[0].effects.status.status")
         #expect(malformedPath(page([#"{"digest":"\#(digestA)","checkpoint":"1","timestampMs":"2"}"#])) == "result.data[0].effects")
-        #expect(malformedPath(page(["[]"])) == "result.data[0]")
-        #expect(malformedPath(page([entry(changes: [#"{"owner":"Immutable","coinType":"0x2::iota::IOTA"}"#])]))
+        #expect(malformedPath(page(["[]"])) == "result.data[0].digest")
+        #expect(malformedPath(page([entry(changes: [#"{"owner":{"AddressOwner":"\#(account.text)"},"coinType":"0x2::iota::IOTA"}"#])]))
                 == "result.data[0].balanceChanges[0].amount")
         #expect(malformedPath(page([entry(extra: "")], next: "5")) == "result.nextCursor")
         #expect(malformedPath(utf8(#"{"jsonrpc":"2.0","result":{"data":[]},"id":5}"#)) == "result.hasNextPage")
@@ -193,13 +213,13 @@ let a = TransactionDigest(digestA)!
     }
 
     @Test func envelopeErrorsAreTyped() throws {
-        let cursor = digest(1)
-        func error(_ json: String, cursor: TransactionDigest? = nil) -> IotaRPCError? {
-            do { _ = try decode(utf8(json), cursor: cursor); return nil } catch { return error }
+        func error(_ json: String) -> IotaRPCError? {
+            do { _ = try decode(utf8(json)); return nil } catch { return error }
         }
         let unknown = #"{"jsonrpc":"2.0","error":{"code":-32602,"message":"Could not find the referenced transaction [x]."},"id":5}"#
-        #expect(error(unknown, cursor: cursor) == .unknownCursor(cursor: cursor.text,
-                                                                  message: "Could not find the referenced transaction [x]."))
+        // Sui's answer since it switched JSON-RPC off: the next iota.node URL takes over.
+        #expect(error(#"{"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found"},"id":5}"#)
+                == .jsonRPCNotServed(detail: "-32601 Method not found"))
         #expect(error(unknown) == .nodeError(code: -32602, message: "Could not find the referenced transaction [x]."))
         #expect(error(#"{"jsonrpc":"2.0","error":{"code":-32009,"message":"Too many requests"},"id":null}"#)
                 == .throttled(message: "Too many requests"))

@@ -57,6 +57,8 @@ import Ledger
         state.creditedDigests = Set((0..<2000).map { "digest-\($0)-" + String(repeating: "x", count: $0 % 40) })
         state.recentPayments = [Payment(digest: longDigest, amount: Nanos(Int64.min), checkpoint: UInt64.max, timestampMs: Int64.min)]
         state.paymentCursor = ""
+        state.watermarkAddress = "0x" + String(repeating: "f", count: 64)
+        state.watermark = UInt64.max
         state.relayOverride = .off
         state.emergencyArmed = false
         let events: [AccountEvent] = [
@@ -72,6 +74,8 @@ import Ledger
             .relayOverride(.auto, atMs: 5), .relayOverride(.on, atMs: 6), .relayOverride(.off, atMs: 7),
             .paymentCursor(digest: longDigest), .paymentCursor(digest: ""),
             .paymentBaseline(cursor: nil), .paymentBaseline(cursor: longDigest),
+            .paymentWatermark(address: "0x" + String(repeating: "a", count: 64), checkpoint: UInt64.max),
+            .paymentWatermark(address: "", checkpoint: nil), .paymentWatermark(address: "0x1", checkpoint: 0),
         ]
         let snapshot = JournalSnapshot(atMs: Int64.min, meters: [
             MeterSnapshot(name: longName, state: state),
@@ -191,6 +195,6 @@ import Ledger
     /// The snapshot layout lists AccountState's fields by hand: a new field must get a new layout.
     @Test func snapshotLayoutCoversEveryAccountStateField() {
         let fields = Mirror(reflecting: AccountState(tariff: Tariff(pricePerKWh: .zero))).children.map { $0.label ?? "" }
-        #expect(fields.count == 18, "AccountState changed (\(fields)): update SnapshotCodec with a new tag")
+        #expect(fields.count == 20, "AccountState changed (\(fields)): update SnapshotCodec with a new tag")
     }
 }

@@ -34,6 +34,9 @@ func testApply(_ s: inout AccountState, _ event: AccountEvent) throws(LedgerErro
         s.emergencyArmed = false
     case .relayOverride(let mode, _):
         s.relayOverride = mode
+    case .paymentWatermark(let address, let checkpoint):
+        s.watermarkAddress = address
+        s.watermark = checkpoint
     case .paymentCursor(let digest):
         s.paymentCursor = digest
     case .paymentBaseline(let cursor):

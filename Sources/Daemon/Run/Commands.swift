@@ -130,9 +130,14 @@ extension Daemon {
     // MARK: views
 
     func statusView(nowMono: Int64) -> DaemonStatusView {
-        DaemonStatusView(meters: circuits.map { meterView($0, nowMono: nowMono) },
-                         node: payments?.health ?? .off, journal: journalHealth, uptimeSeconds: uptimeSeconds,
-                         gpio: gpio.statusName, watchdog: watchdog != nil)
+        var view = DaemonStatusView(meters: circuits.map { meterView($0, nowMono: nowMono) },
+                                    node: payments?.health ?? .off, journal: journalHealth, uptimeSeconds: uptimeSeconds,
+                                    gpio: gpio.statusName, watchdog: watchdog != nil)
+        if let payments {
+            view.nodeURL = payments.activeURL
+            (view.nodeFailovers, view.paymentsSkipped, view.paymentHistoryGaps) = payments.counters
+        }
+        return view
     }
 
     func meterView(_ c: Circuit, nowMono: Int64) -> MeterStatusView {

@@ -110,8 +110,8 @@ final class Daemon {
             throw DaemonFailure(status: 2, message: "socket: \(error.message)")
         }
 
-        if let node = config.iota.node {
-            payments = PaymentService(node: node, settings: config.iota, log: log)
+        if !config.iota.nodes.isEmpty {
+            payments = PaymentService(settings: config.iota, log: log)
         }
         // On a Raspberry Pi kernel a crash leaves a released relay line driven: say how to fix it.
         if config.gpio.backend == .gpiod, let found = ReleasedOutputs.persisting() {
@@ -136,8 +136,8 @@ final class Daemon {
             ?? "sim GPIO in \(config.gpio.simDir ?? "")"
         log.notice("started: \(circuits.count) meter(s) on \(config.serial.device), \(gpioText), socket \(config.socket.path), "
                    + "journal \(config.journal.path)\(journalDamaged ? " (DAMAGED)" : ""), payments "
-                   + (config.iota.node.map { "from \($0.text)" } ?? "off") + ", watchdog "
-                   + (watchdog.map { "\($0.device) (\($0.timeoutSeconds) s)" } ?? "off"))
+                   + (config.iota.nodes.isEmpty ? "off" : "from " + config.iota.nodes.map { $0.text }.joined(separator: " then "))
+                   + ", watchdog " + (watchdog.map { "\($0.device) (\($0.timeoutSeconds) s)" } ?? "off"))
     }
 
     static func serialFormat(_ f: Config.SerialFormat) -> SerialFormat {

@@ -49,7 +49,7 @@ extension Daemon {
             consider(nextLed)
             consider(bus.nextDeadline().map { ($0 + 999) / 1000 })
             consider(server.nextDeadline())
-            consider(payments?.nextDeadline(nowMono: nowMono))
+            consider(payments?.nextDeadline(daemon: self, nowMono: nowMono))
             consider(watchdog?.nextPetMono)
             if let stop = stopRequestedMono { consider(stop + Daemon.stopGraceMs) }
             for c in circuits { consider(c.lastCheckpointMono + config.journal.checkpoint.value) }

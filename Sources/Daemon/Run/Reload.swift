@@ -53,13 +53,13 @@ extension Daemon {
         if old.gpio != new.gpio { return "changing gpio.*" }
         if old.log != new.log { return "changing log" }
         if old.watchdog != new.watchdog { return "changing watchdog.*" }
-        if (old.iota.node == nil) != (new.iota.node == nil) { return "turning payments on or off" }
+        if old.iota.nodes.isEmpty != new.iota.nodes.isEmpty { return "turning payments on or off" }
         if old.meters.map { $0.name } != new.meters.map { $0.name } { return "adding, removing or renaming meters" }
         for (a, b) in zip(old.meters, new.meters) {
             if a.modbusAddress != b.modbusAddress || a.relay != b.relay || a.led != b.led || a.model != b.model {
                 return "changing \(a.name)'s modbus.address, relay, led or model"
             }
-            // The journaled payment cursor and baseline belong to the old address.
+            // Kept to a restart, where the new address's watermark starts afresh (ScanStart).
             if a.iotaAddress != b.iotaAddress { return "changing \(a.name)'s iota.address" }
         }
         return nil

@@ -1,6 +1,5 @@
-import Control
 import Testing
-@testable import Daemon
+@testable import IotaRPC
 
 @Suite struct BackoffTests {
     @Test func firstAttemptIsImmediateAndSuccessKeepsTheInterval() {
@@ -60,19 +59,5 @@ import Testing
         var backoff = Backoff(baseMs: 10_000, seed: 3)
         backoff.recordFailure(nowMs: .max - 5)
         #expect(backoff.nextAttemptAt(nowMs: 0) == .max)
-    }
-
-    @Test func healthFollowsOutcomes() {
-        var health = NodeHealth(nodeConfigured: true)
-        #expect(health.rawValue == "ok")
-        health.recordFailure()
-        #expect(health.rawValue == "fault")
-        health.recordFailure()
-        #expect(health == .fault)
-        health.recordSuccess()
-        #expect(health == .ok)
-        var off = NodeHealth(nodeConfigured: false)
-        off.recordFailure()
-        #expect(off.rawValue == "off")
     }
 }
