@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/timex.h>
 #include <sys/types.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -46,6 +47,15 @@ static inline int tm_ioctl_exclusive(int fd) { return ioctl(fd, TIOCEXCL); }
 // Reads back the TIOCEXCL flag (Linux >= 3.8): tests prove the port holds its line exclusively.
 static inline int tm_ioctl_get_exclusive(int fd, int *exclusive) { return ioctl(fd, TIOCGEXCL, exclusive); }
 static inline int tm_ioctl_bytes_readable(int fd, int *count) { return ioctl(fd, FIONREAD, count); }
+
+// adjtimex(2) with modes 0 only reads: TIME_ERROR means the kernel's clock is not synchronised
+// (a Pi without RTC before NTP has run).
+static inline int tm_clock_synchronised(void) {
+    struct timex t;
+    memset(&t, 0, sizeof t);
+    int state = adjtimex(&t);
+    return state != -1 && state != TIME_ERROR;
+}
 
 // Function-like macros from <sys/stat.h>.
 static inline int tm_is_socket(mode_t mode) { return S_ISSOCK(mode); }

@@ -28,10 +28,9 @@ public enum GraphQLReply {
         if let errors = reply.optional("errors") {
             let items = try errors.array()
             if let first = items.first {
-                let message = first.value["message"]?.stringValue ?? "(no message)"
-                let code = first.value["extensions"]?["code"]?.stringValue ?? "no code"
-                throw .graphQLErrors(count: items.count, first: IotaAddress.excerpt(message, limit: 200) + " ("
-                                     + IotaAddress.excerpt(code, limit: 40) + ")")
+                // The message says what was refused (a field a newer server dropped is named in it).
+                throw .graphQLErrors(count: items.count,
+                                     first: IotaAddress.excerpt(first.value["message"]?.stringValue ?? "", limit: 200))
             }
         }
         let data = try reply.require("data").object()
@@ -80,13 +79,7 @@ public enum GraphQLReply {
         case unusable(reason: String)
     }
 
-    /// The checkpoint of one transaction; nil when the node does not know it.
-    public static func transactionCheckpoint(_ body: [UInt8], chain: IotaChain) throws(IotaRPCError) -> UInt64? {
-        let data = try data(body, chain: chain)
-        guard let block = data.optional("transactionBlock") else { return nil }
-        return try block.require("effects").optional("checkpoint")?.require("sequenceNumber").uint53()
-    }
-
+    @inline(never)
     static func transaction(_ node: ReplyFields, account: IotaAddress) -> ScannedTransaction {
         let digest: TransactionDigest
         do { digest = try node.require("digest").digest() } catch {
@@ -133,6 +126,7 @@ public enum GraphQLReply {
 
 extension ReplyFields {
     /// A `UInt53` (checkpoint numbers, limits): a JSON integer 0…2^53−1.
+    @inline(never)
     func uint53() throws(IotaRPCError) -> UInt64 {
         guard case .number = value, let number = value.int64Value, number >= 0, number < 1 << 53 else {
             throw fail("expected an integer 0…2^53−1, got \(value.kindName)")

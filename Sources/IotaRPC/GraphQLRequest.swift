@@ -22,9 +22,6 @@ public enum GraphQLRequest {
     /// Start-up, once per endpoint: the chain, the latest checkpoint and the service's limits.
     static let bootstrapQuery = "{chainIdentifier checkpoint{sequenceNumber}serviceConfig{maxPageSize maxQueryPayloadSize}}"
 
-    /// The checkpoint of one transaction (converting an old journal's cursor).
-    static let transactionQuery = "query($d:String!){chainIdentifier transactionBlock(digest:$d){effects{checkpoint{sequenceNumber}}}}"
-
     /// One page of a scan. `afterCheckpoint` nil: from the oldest the service has; `after` nil: page 1.
     public static func scan(address: IotaAddress, afterCheckpoint: UInt64?, after: String?, pageSize: Int) -> [UInt8] {
         var variables: [UInt8] = []
@@ -48,19 +45,9 @@ public enum GraphQLRequest {
 
     public static func bootstrap() -> [UInt8] { body(bootstrapQuery, Array("{}".utf8)) }
 
-    public static func transactionCheckpoint(digest: TransactionDigest) -> [UInt8] {
-        var variables: [UInt8] = []
-        JSONText.append("{\"d\":", to: &variables)
-        JSONText.appendString(digest.text, to: &variables)
-        variables.append(UInt8(ascii: "}"))
-        return body(transactionQuery, variables)
-    }
-
-    /// The largest body a scan sends (a long cursor, the largest checkpoint), for the payload check.
-    static var largestBodySize: Int {
-        scan(address: IotaAddress.framework, afterCheckpoint: UInt64(1) << 53, after: String(repeating: "A", count: 120),
-             pageSize: 50).count
-    }
+    /// The largest body a scan sends: the query and its variables (an address, a checkpoint, a
+    /// cursor of up to 120 characters, the page size), for the service's payload check.
+    static var largestBodySize: Int { scanQuery.utf8.count + 300 }
 
     static func appendOptional(_ text: String?, to out: inout [UInt8]) {
         if let text { JSONText.appendString(text, to: &out) } else { JSONText.append("null", to: &out) }

@@ -11,6 +11,7 @@ public enum JSONValue: Equatable, Sendable {
     case object([JSONMember])
 
     /// The member named `key`, if this is an object that has it.
+    @inline(never)
     public subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
         for member in members where member.key == key { return member.value }

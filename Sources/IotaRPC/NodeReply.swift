@@ -25,11 +25,3 @@ public enum NodeReply {
     }
 }
 
-extension NodeReply {
-    /// The reply to `RPCRequest.transactionBlock`: its checkpoint, nil when the node does not have it.
-    public static func transactionCheckpoint(_ body: [UInt8], id: Int64) throws(IotaRPCError) -> UInt64? {
-        let result = ReplyFields(try RPCEnvelope.result(body, id: id), path: "result")
-        guard let field = result.optional("checkpoint") else { return nil }
-        return UInt64(try field.unsignedString(max: Int128(UInt64.max)))
-    }
-}

@@ -5,12 +5,19 @@ import Ledger
 /// backoff. No I/O and no clock: the shell posts `next(nowMs:accounts:)`'s request, hands the
 /// outcome to `receive(_:nowMs:)`, and carries out `takeEffects()` (journal, log). One request is
 /// in flight at a time.
-public struct PaymentPoller: Sendable {
+/// A class: the shell holds one and reads its figures without copying its tables.
+public final class PaymentPoller {
     public struct Settings: Equatable, Sendable {
         public var endpoints: [NodeEndpoint]
         public var chain: IotaChain
         public var creditExisting: Bool
         public var pollIntervalMs: Int64
+        /// First start with `credit_existing = no` and a clock the kernel says is synchronised: the
+        /// daemon's start (Unix ms), so a payment made after it while the node could not be reached
+        /// yet is credited; nil: the node's checkpoint at first contact is the baseline.
+        public var startedWallMs: Int64? = nil
+        /// Unix ms minus the poller's (monotonic) ms: turns `nowMs` into wall time.
+        public var wallOffsetMs: Int64 = 0
 
         public init(endpoints: [NodeEndpoint], chain: IotaChain, creditExisting: Bool, pollIntervalMs: Int64) {
             self.endpoints = endpoints
@@ -83,7 +90,7 @@ public struct PaymentPoller: Sendable {
     /// The URL in use, as configured (`node.url`); nil without one.
     public var activeURL: String? { settings.endpoints.isEmpty ? nil : settings.endpoints[active].text }
 
-    public mutating func takeEffects() -> [Effect] {
+    public func takeEffects() -> [Effect] {
         defer { effects.removeAll() }
         return effects
     }
@@ -91,7 +98,7 @@ public struct PaymentPoller: Sendable {
     /// A reload: the request in flight (the shell cancels it) and the scan under way are dropped —
     /// nothing a node said before the reload is credited after it — and a new endpoint list or
     /// chain starts afresh from its first URL.
-    public mutating func reconfigure(_ next: Settings, seed: UInt64) {
+    public func reconfigure(_ next: Settings, seed: UInt64) {
         task = nil
         inFlight = false
         if next.endpoints != settings.endpoints || next.chain != settings.chain {
@@ -117,7 +124,7 @@ public struct PaymentPoller: Sendable {
     }
 
     /// The next request to post, if one is due.
-    public mutating func next(nowMs: Int64, accounts: [PollAccount]) -> Request? {
+    public func next(nowMs: Int64, accounts: [PollAccount]) -> Request? {
         guard !inFlight, !settings.endpoints.isEmpty else { return nil }
         if let retryAtMs, retryAtMs > nowMs { return nil }
         if task == nil {
@@ -130,7 +137,7 @@ public struct PaymentPoller: Sendable {
     }
 
     /// The outcome of the request `next` returned.
-    public mutating func receive(_ reply: Reply, nowMs: Int64) {
+    public func receive(_ reply: Reply, nowMs: Int64) {
         guard inFlight, var current = task else { return }
         inFlight = false
         let endpoint = settings.endpoints[active]
@@ -158,7 +165,7 @@ public struct PaymentPoller: Sendable {
 
     // MARK: outcomes
 
-    mutating func succeeded(nowMs: Int64) {
+    func succeeded(nowMs: Int64) {
         if !nodeOK { effects.append(.log(.notice, "payments: node \(settings.endpoints[active].text) answers again")) }
         nodeOK = true
         failuresInRow = 0
@@ -169,7 +176,7 @@ public struct PaymentPoller: Sendable {
     /// The reply credits nothing; the scan under way is dropped (W does not move) and the next URL
     /// takes over at once. Once every URL has failed in a row, the backoff holds the next attempt
     /// and the meter goes to the back of the queue (one address a node fails on cannot starve the rest).
-    mutating func fail(_ message: String, nowMs: Int64) {
+    func fail(_ message: String, nowMs: Int64) {
         let meter = task?.account?.meter
         task = nil
         let count = settings.endpoints.count

@@ -2,11 +2,10 @@ import Ledger
 
 /// One job of the poller, a request or several in a row: an endpoint's start-up query, an
 /// address's first-start baseline, an old cursor's conversion, or a scan.
-struct Task: Sendable {
+struct Task {
     enum Kind: Sendable {
         case bootstrap
         case baseline
-        case convert(TransactionDigest, fallback: UInt64?)
         case scan(from: UInt64?)
     }
 
@@ -14,7 +13,6 @@ struct Task: Sendable {
         case bootstrap       // GraphQL: chain, latest checkpoint, limits
         case chain           // JSON-RPC: iota_getChainIdentifier
         case latest          // JSON-RPC: the checkpoint H a scan pins
-        case transaction     // a transaction's checkpoint
         case page(String?)   // a page of the scan, after this cursor
         case changes         // GraphQL: the rest of `pending[0]`'s balance changes
     }
@@ -34,12 +32,15 @@ struct Task: Sendable {
     var cursors: Set<String> = []
     var pages = 0
     var reachedWatermark = false
+    /// A first start by a synchronised clock: only payments stamped in this window (from the start
+    /// to a minute past now) are credited; the rest is the baseline.
+    var creditWindowMs: ClosedRange<Int64>? = nil
 }
 
 extension PaymentPoller {
     /// The most overdue account (one never scanned counts as most overdue) gets the next task, so no
     /// account can starve another; a GraphQL endpoint is asked for its limits first.
-    mutating func startTask(nowMs: Int64, accounts: [PollAccount]) -> Task? {
+    func startTask(nowMs: Int64, accounts: [PollAccount]) -> Task? {
         if active != 0, let since = fallbackSinceMs, nowMs - since >= PaymentPoller.primaryRetryMs {
             active = 0
             bootstrapped = false
@@ -63,14 +64,19 @@ extension PaymentPoller {
             task = Task(account: account, kind: .scan(from: nil), step: graphQL ? .page(nil) : .chain)
             task.persist = true
         case .fresh:
-            task = Task(account: account, kind: .baseline, step: graphQL ? .bootstrap : .chain)
-        case .legacyCursor(let cursor, let fallback):
-            task = Task(account: account, kind: .convert(cursor, fallback: fallback), step: graphQL ? .transaction : .chain)
+            if let started = settings.startedWallMs {
+                // Scanned from the oldest: crediting only what was stamped since the start.
+                task = Task(account: account, kind: .scan(from: nil), step: graphQL ? .page(nil) : .chain)
+                task.persist = true
+                task.creditWindowMs = started...max(started, nowMs.addingSaturating(settings.wallOffsetMs + 60_000))
+            } else {
+                task = Task(account: account, kind: .baseline, step: graphQL ? .bootstrap : .chain)
+            }
         }
         return task
     }
 
-    mutating func body(for task: Task) -> [UInt8] {
+    func body(for task: Task) -> [UInt8] {
         rpcID += 1
         switch task.step {
         case .bootstrap:
@@ -79,10 +85,6 @@ extension PaymentPoller {
             return RPCRequest.chainIdentifier(id: rpcID)
         case .latest:
             return RPCRequest.latestCheckpoint(id: rpcID)
-        case .transaction:
-            guard case .convert(let digest, _) = task.kind else { return [] }
-            return settings.endpoints[active].api == .graphQL ? GraphQLRequest.transactionCheckpoint(digest: digest)
-                                                              : RPCRequest.transactionBlock(id: rpcID, digest: digest)
         case .page(let after):
             guard let account = task.account, case .scan(let from) = task.kind else { return [] }
             if settings.endpoints[active].api == .graphQL {
@@ -100,26 +102,21 @@ extension PaymentPoller {
     }
 
     /// Takes one good reply into the task; true when the task is done.
-    mutating func advance(_ task: inout Task, body: [UInt8], api: NodeEndpoint.API, nowMs: Int64) throws(IotaRPCError) -> Bool {
+    func advance(_ task: inout Task, body: [UInt8], api: NodeEndpoint.API, nowMs: Int64) throws(IotaRPCError) -> Bool {
         let chain = settings.chain
         switch task.step {
         case .bootstrap:
             let boot = try GraphQLReply.bootstrap(body, chain: chain)
             guard case .bootstrap = task.kind else { return finishBaseline(task, at: boot.checkpoint, nowMs: nowMs) }
-            guard boot.maxPageSize >= 1 else {
-                throw .malformedReply(path: "serviceConfig.maxPageSize", reason: "\(boot.maxPageSize) is below 1")
-            }
-            let needed = GraphQLRequest.largestBodySize
-            guard needed <= boot.maxQueryPayloadSize else {
-                throw .malformedReply(path: "serviceConfig.maxQueryPayloadSize",
-                                      reason: "\(boot.maxQueryPayloadSize) bytes, the scan query needs \(needed)")
+            guard boot.maxPageSize >= 1, GraphQLRequest.largestBodySize <= boot.maxQueryPayloadSize else {
+                throw .malformedReply(path: "serviceConfig", reason: "limits too small for the scan query")
             }
             pageSize = min(PaymentPoller.maxPageSize, boot.maxPageSize)
             bootstrapped = true
             return true
         case .chain:
             _ = try NodeReply.chainIdentifier(body, id: rpcID, chain: chain)
-            if case .convert = task.kind { task.step = .transaction } else { task.step = .latest }
+            task.step = .latest
             return false
         case .latest:
             let latest = try NodeReply.latestCheckpoint(body, id: rpcID)
@@ -128,17 +125,6 @@ extension PaymentPoller {
             if let from, latest <= from { return finishScan(task, nowMs: nowMs) }
             task.step = .page(nil)
             return false
-        case .transaction:
-            var checkpoint: UInt64? = nil
-            if api == .graphQL {
-                checkpoint = try GraphQLReply.transactionCheckpoint(body, chain: chain)
-            } else {
-                do { checkpoint = try NodeReply.transactionCheckpoint(body, id: rpcID) } catch {
-                    // An error object for a digest: the node does not have it (pruned).
-                    guard case .nodeError = error else { throw error }
-                }
-            }
-            return convert(&task, checkpoint: checkpoint, nowMs: nowMs)
         case .page(let after):
             guard let account = task.account, case .scan(let from) = task.kind else { return true }
             task.pages += 1
@@ -194,7 +180,7 @@ extension PaymentPoller {
             throw .malformedReply(path: what, reason: "the node repeats cursor \(IotaAddress.excerpt(cursor, limit: 60))")
         }
         guard task.pages < PaymentPoller.maxPagesPerScan else {
-            throw .malformedReply(path: what, reason: "more than \(PaymentPoller.maxPagesPerScan) pages in one scan")
+            throw .malformedReply(path: what, reason: "too many pages in one scan")
         }
         return cursor
     }
@@ -215,6 +201,7 @@ extension PaymentPoller {
     func record(_ tx: ScannedTransaction, into task: inout Task) {
         switch tx.verdict {
         case .payment(let payment):
+            if let window = task.creditWindowMs, !window.contains(payment.timestampMs) { return }
             if !task.payments.contains(where: { $0.digest == payment.digest }) { task.payments.append(payment) }
         case .unusable(let reason):
             task.unusable.append(tx.label + ": " + reason)
@@ -228,7 +215,7 @@ extension PaymentPoller {
     /// The scan's credits and W := H, in one commit. An unusable transaction holds W where it was
     /// (so it is asked for again) for `unusableRetries` scans, then is given up and reported once;
     /// payments around it are credited either way.
-    mutating func finishScan(_ task: Task, nowMs: Int64) -> Bool {
+    func finishScan(_ task: Task, nowMs: Int64) -> Bool {
         guard let account = task.account, case .scan(let from) = task.kind else { return true }
         let meter = account.meter
         var watermark = task.pinned.map { max(from ?? $0, $0) } ?? from
@@ -264,7 +251,7 @@ extension PaymentPoller {
     /// First start (`credit_existing = no`): what the address holds up to the node's latest
     /// checkpoint is the baseline, not credited. The node's checkpoint, not the Pi's clock, draws
     /// the line: a Pi has no RTC and may start an hour behind.
-    mutating func finishBaseline(_ task: Task, at checkpoint: UInt64, nowMs: Int64) -> Bool {
+    func finishBaseline(_ task: Task, at checkpoint: UInt64, nowMs: Int64) -> Bool {
         guard let account = task.account else { return true }
         effects.append(.log(.notice, "\(account.meter): payments: first start for \(account.address.text): transactions "
                             + "up to checkpoint \(checkpoint) are the baseline, not credited"))
@@ -273,26 +260,4 @@ extension PaymentPoller {
         return true
     }
 
-    /// An old journal's cursor becomes W one below its transaction's checkpoint. A node that does
-    /// not have that transaction (pruned): below the newest payment credited, else a first start.
-    mutating func convert(_ task: inout Task, checkpoint: UInt64?, nowMs: Int64) -> Bool {
-        guard let account = task.account, case .convert(let cursor, let fallback) = task.kind else { return true }
-        var watermark: UInt64? = checkpoint.map { $0 > 0 ? $0 - 1 : 0 }
-        if watermark == nil {
-            effects.append(.log(.warning, "\(account.meter): payments: the node does not know the old cursor "
-                                + "\(cursor.text)" + (fallback == nil ? "" : "; resuming below the newest payment credited")))
-            watermark = fallback
-        }
-        guard let watermark else {
-            // Nothing to resume from: the rules of a first start.
-            task.kind = settings.creditExisting ? .scan(from: nil) : .baseline
-            task.persist = true
-            task.step = settings.endpoints[active].api == .graphQL ? (settings.creditExisting ? .page(nil) : .bootstrap) : .latest
-            return false
-        }
-        effects.append(.log(.notice, "\(account.meter): payments: the old cursor \(cursor.text) is now checkpoint watermark \(watermark)"))
-        effects.append(.commit(meter: account.meter, address: account.address, payments: [], watermark: watermark))
-        dueMs[account.meter] = nowMs
-        return true
-    }
 }

@@ -1,5 +1,5 @@
 /// `effects.timestamp` as GraphQL writes it (`2026-11-30T09:56:01.123Z`, fraction optional) →
-/// Unix ms. Only UTC (`Z` or `+00:00`) is accepted: the node writes nothing else.
+/// Unix ms. Only UTC (`Z`) is accepted: the node writes nothing else.
 enum RFC3339 {
     static func unixMs(_ text: String) -> Int64? {
         let b = Array(text.utf8)
@@ -30,10 +30,7 @@ enum RFC3339 {
             guard digits > 0, digits <= 9 else { return nil }
             if digits < 3 { for _ in digits..<3 { millis *= 10 } }
         }
-        let zone = b[index...]
-        guard zone.elementsEqual("Z".utf8) || zone.elementsEqual("z".utf8) || zone.elementsEqual("+00:00".utf8) else {
-            return nil
-        }
+        guard index + 1 == b.count, b[index] == 0x5A else { return nil }   // "Z": UTC, as the node writes it
         // Days from the civil date (H. Hinnant's algorithm), years ≥ 1970 so no negative division.
         let y = month <= 2 ? year - 1 : year
         let era = y / 400

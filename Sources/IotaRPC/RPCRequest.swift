@@ -51,13 +51,3 @@ public enum RPCRequest {
     }
 }
 
-extension RPCRequest {
-    /// `iota_getTransactionBlock` with no options: the digest, checkpoint and timestamp of one
-    /// transaction (converting an old journal's cursor).
-    public static func transactionBlock(id: Int64, digest: TransactionDigest) -> [UInt8] {
-        var params: [UInt8] = [UInt8(ascii: "[")]
-        JSONText.appendString(digest.text, to: &params)
-        params.append(UInt8(ascii: "]"))
-        return body(id: id, method: "iota_getTransactionBlock", params: params)
-    }
-}

@@ -9,23 +9,28 @@ struct ReplyFields {
         self.path = path
     }
 
+    @inline(never)
     func optional(_ key: String) -> ReplyFields? {
         guard let member = value[key], !member.isNull else { return nil }
         return ReplyFields(member, path: path + "." + key)
     }
 
+    @inline(never)
     func require(_ key: String) throws(IotaRPCError) -> ReplyFields {
         guard let field = optional(key) else { throw .malformedReply(path: path + "." + key, reason: "missing") }
         return field
     }
 
+    @inline(never)
     func fail(_ reason: String) -> IotaRPCError { .malformedReply(path: path, reason: reason) }
 
+    @inline(never)
     func string() throws(IotaRPCError) -> String {
         guard let text = value.stringValue else { throw fail("expected a string, got \(value.kindName)") }
         return text
     }
 
+    @inline(never)
     func bool() throws(IotaRPCError) -> Bool {
         guard let flag = value.boolValue else { throw fail("expected a boolean, got \(value.kindName)") }
         return flag
@@ -39,12 +44,14 @@ struct ReplyFields {
         return fields
     }
 
+    @inline(never)
     func object() throws(IotaRPCError) -> ReplyFields {
         guard case .object = value else { throw fail("expected an object, got \(value.kindName)") }
         return self
     }
 
     /// A u64/u128/i128 the node writes as a decimal string.
+    @inline(never)
     func integerString() throws(IotaRPCError) -> Int128 {
         let text = try string()
         guard let number = DecimalInteger.int128(text) else {

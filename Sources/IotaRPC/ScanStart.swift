@@ -8,10 +8,6 @@ public enum ScanStart: Equatable, Sendable {
     /// Every transaction to the address in a checkpoint ≤ W has been seen; nil: none yet, scan
     /// from the oldest the node has.
     case watermark(UInt64?)
-    /// A journal of the release before watermarks: its JSON-RPC cursor, whose checkpoint the node
-    /// is asked for. `fallback`: a watermark below every payment it credited, if it credited any.
-    case legacyCursor(TransactionDigest, fallback: UInt64?)
-
     public init(state: AccountState, address: IotaAddress) {
         if let bound = state.watermarkAddress {
             self = bound == address.text ? .watermark(state.watermark) : .fresh
@@ -23,13 +19,17 @@ public enum ScanStart: Equatable, Sendable {
         guard let cursor = TransactionDigest(text) else { self = .fresh; return }
         // Everything up to the cursor was handled, and transactions after it in its own checkpoint
         // may not have been: W is one below its checkpoint, and the credited-digest set keeps the
-        // re-read from crediting anything twice.
+        // re-read from crediting anything twice. The journal knows that checkpoint when the cursor
+        // is a credited payment; else one below the newest payment credited is as safe (the cursor
+        // never passed an unhandled entry, so nothing after it is older). An old account that was
+        // never paid starts as at a first start.
+        _ = cursor
         var newest: UInt64? = nil
         for payment in state.recentPayments where payment.checkpoint > 0 {
             if payment.digest == text { self = .watermark(payment.checkpoint - 1); return }
             newest = max(newest ?? 0, payment.checkpoint)
         }
-        self = .legacyCursor(cursor, fallback: newest.map { $0 - 1 })
+        self = newest.map { .watermark($0 - 1) } ?? .fresh
     }
 }
 

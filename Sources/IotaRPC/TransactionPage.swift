@@ -28,6 +28,7 @@ public struct TransactionPage: Equatable, Sendable {
 
     /// The payment rule of spec §6: success, checkpointed, and a positive net IOTA change owned
     /// (`AddressOwner`) by the account.
+    @inline(never)
     static func classify(_ item: ReplyFields, account: IotaAddress) -> ScannedTransaction {
         let digest: TransactionDigest
         do { digest = try item.require("digest").digest() } catch { return unusable(nil, nil, error.message) }

@@ -107,7 +107,7 @@ func tx(_ n: Int, at checkpoint: UInt64, _ amount: Int64 = 1_000, success: Bool 
         errors.fault = { $0.body.count > 0 && errors_isScan($0) ? .http(status: 200, body: sample) : nil }
         errors.run(rounds: 2)
         #expect(errors.credited.isEmpty && !errors.poller.nodeOK)
-        #expect(errors.logs.contains { $0.1.contains("A scan limit must be specified") && $0.1.contains("BAD_USER_INPUT") })
+        #expect(errors.logs.contains { $0.1.contains("A scan limit must be specified") })
         h.run(rounds: 40)   // the backoff gives way once the node is right again
         #expect(h.credited.count == 1 && h.poller.nodeOK)
     }
@@ -176,8 +176,14 @@ func tx(_ n: Int, at checkpoint: UInt64, _ amount: Int64 = 1_000, success: Bool 
         var state = AccountState(tariff: Tariff(pricePerKWh: .zero))
         state.paymentBaselineDone = true
         state.paymentCursor = digest(2).text
-        #expect(ScanStart(state: state, address: account) == .legacyCursor(digest(2), fallback: nil))
-        state.recentPayments = [Payment(digest: digest(2).text, amount: Nanos(1), checkpoint: 40, timestampMs: 0)]
+        // Never paid since its baseline: as at a first start.
+        #expect(ScanStart(state: state, address: account) == .fresh)
+        // The cursor is a credited payment: one below its checkpoint.
+        state.recentPayments = [Payment(digest: digest(1).text, amount: Nanos(1), checkpoint: 30, timestampMs: 0),
+                                Payment(digest: digest(2).text, amount: Nanos(1), checkpoint: 40, timestampMs: 0)]
+        #expect(ScanStart(state: state, address: account) == .watermark(39))
+        // The cursor is some other transaction: one below the newest payment credited.
+        state.paymentCursor = digest(9).text
         #expect(ScanStart(state: state, address: account) == .watermark(39))
         state.paymentCursor = nil
         #expect(ScanStart(state: state, address: account) == .watermark(nil))
@@ -187,15 +193,12 @@ func tx(_ n: Int, at checkpoint: UInt64, _ amount: Int64 = 1_000, success: Bool 
         state.watermarkAddress = account.text
         #expect(ScanStart(state: state, address: account) == .watermark(7))
 
-        for api in [NodeEndpoint.API.graphQL, .jsonRPC] {
-            var h = PollerHarness(endpoints: [NodeEndpoint(api: api, url: api == .graphQL ? graphQLURL : jsonRPCURL)],
-                                  start: .legacyCursor(digest(2), fallback: nil))
-            for node in [h.graphQL, h.jsonRPC] { node.add(tx(2, at: 20, 5)); node.add(tx(3, at: 20, 6)); node.add(tx(4, at: 25, 7)) }
-            h.run(rounds: 2)
-            // W = 19: the rest of checkpoint 20 is read again (the credited set keeps it exactly once).
-            #expect(h.credited.keys.sorted() == [digest(2).text, digest(3).text, digest(4).text].sorted(), "\(api)")
-            #expect(h.logs.contains { $0.1.contains("is now checkpoint watermark 19") }, "\(api)")
-        }
+        // W = 39: the rest of checkpoint 40 is read again, and the credited set keeps it exactly once.
+        var h = PollerHarness(start: .watermark(39))
+        h.credited[digest(2).text] = 5
+        for t in [tx(2, at: 40, 5), tx(3, at: 40, 6), tx(4, at: 45, 7)] { h.graphQL.add(t) }
+        h.run()
+        #expect(h.credited == [digest(2).text: 5, digest(3).text: 6, digest(4).text: 7])
     }
 
     @Test func historyBelowTheAvailableRangeIsReported() {
@@ -276,4 +279,35 @@ func tx(_ n: Int, at checkpoint: UInt64, _ amount: Int64 = 1_000, success: Bool 
 
 func errors_isScan(_ request: PaymentPoller.Request) -> Bool {
     String(decoding: request.body, as: UTF8.self).contains("transactionBlocks(")
+}
+
+@Suite struct FirstStartClockTests {
+    /// The model node stamps every transaction 2026-11-30T09:56:01.123Z.
+    let stamp: Int64 = 1_796_032_561_123
+
+    func harness(started: Int64, wallNow: Int64) -> PollerHarness {
+        var h = PollerHarness(start: .fresh)
+        var settings = h.poller.settings
+        settings.startedWallMs = started
+        settings.wallOffsetMs = wallNow - h.nowMs
+        h.poller.reconfigure(settings, seed: 3)
+        h.graphQL.add(tx(1, at: 8, 5_000))
+        return h
+    }
+
+    @Test func aSynchronisedClockCreditsWhatWasPaidSinceTheStart() {
+        var h = harness(started: stamp - 1_000, wallNow: stamp + 500)
+        h.run()
+        #expect(h.credited == [digest(1).text: 5_000] && h.watermark == .some(10))
+    }
+
+    @Test func paymentsBeforeTheStartOrStampedInTheFutureAreTheBaseline() {
+        var before = harness(started: stamp + 1_000, wallNow: stamp + 2_000)
+        before.run()
+        #expect(before.credited.isEmpty && before.watermark == .some(10))
+        // A node whose stamps run an hour ahead of our clock: not trusted, baseline.
+        var ahead = harness(started: stamp - 3_600_000 - 1_000, wallNow: stamp - 3_600_000)
+        ahead.run()
+        #expect(ahead.credited.isEmpty && ahead.watermark == .some(10))
+    }
 }

@@ -15,7 +15,7 @@ func sampleJSON(_ name: String) throws -> JSONValue { try JSONReader.parse(sampl
 @Suite struct SampleTests {
     @Test func graphQLErrorsRefuseTheWholeReply() {
         #expect(throws: IotaRPCError.graphQLErrors(count: 1, first: "A scan limit must be specified for the given "
-                                                    + "filter combination (BAD_USER_INPUT)")) {
+                                                    + "filter combination")) {
             try GraphQLReply.scanPage(sampleData("graphql-e2e-error-scan-limit-response.json"), chain: .any, account: account)
         }
     }
@@ -79,8 +79,8 @@ func sampleJSON(_ name: String) throws -> JSONValue { try JSONReader.parse(sampl
         #expect(RFC3339.unixMs("1970-01-01T00:00:00Z") == 0)
         #expect(RFC3339.unixMs("2026-11-30T09:56:01.123Z") == 1_796_032_561_123)
         #expect(RFC3339.unixMs("2026-11-30T09:56:01.1234567Z") == 1_796_032_561_123)
-        #expect(RFC3339.unixMs("2024-02-29T23:59:59+00:00") == 1_709_251_199_000)
-        for bad in ["2026-11-30T09:56:01", "2026-11-30T09:56:01+01:00", "2026-13-01T00:00:00Z", "x", "2026-11-30T09:56:01.Z"] {
+        #expect(RFC3339.unixMs("2024-02-29T23:59:59Z") == 1_709_251_199_000)
+        for bad in ["2026-11-30T09:56:01", "2026-11-30T09:56:01+01:00", "2026-11-30T09:56:01Zx", "2026-13-01T00:00:00Z", "x", "2026-11-30T09:56:01.Z"] {
             #expect(RFC3339.unixMs(bad) == nil, "\(bad)")
         }
     }

@@ -10,6 +10,9 @@ public enum Clock {
     }
 
     /// Milliseconds since the Unix epoch: for journal records and user-facing timestamps.
+    /// Whether the kernel says the wall clock is synchronised (adjtimex: not TIME_ERROR).
+    public static func isSynchronised() -> Bool { tm_clock_synchronised() != 0 }
+
     public static func wallMs() -> Int64 {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)

@@ -2,6 +2,7 @@ import CSystem
 import Config
 import Control
 import IotaRPC
+import Journal
 import Ledger
 
 /// The shell around `PaymentPoller` (DESIGN §2 "Payments"): it posts the poller's requests through
@@ -10,14 +11,22 @@ import Ledger
 /// events (credits and the new watermark in one fsync'd append) before they count. Every rule is
 /// the poller's; nothing here decides what a reply means.
 final class PaymentService {
-    private var poller: PaymentPoller
+    private let poller: PaymentPoller
     private let log: Log
     private var transport: NodeTransport?
     private var inFlight: NodeRequestID?
 
+    /// When the daemon started, if the kernel said then that the clock was synchronised.
+    private let startedWallMs: Int64?
+    private let wallOffsetMs = Clock.wallMs() - Clock.monotonicMs()
+
     init(settings: IotaSettings, log: Log) {
         self.log = log
-        poller = PaymentPoller(settings: PaymentService.pollerSettings(settings), seed: PaymentService.seed())
+        startedWallMs = Clock.isSynchronised() ? Clock.wallMs() : nil
+        var first = PaymentService.pollerSettings(settings)
+        first.startedWallMs = startedWallMs
+        first.wallOffsetMs = wallOffsetMs
+        poller = PaymentPoller(settings: first, seed: PaymentService.seed())
         do { transport = try NodeTransport(caFile: settings.caFile) } catch {
             log.error("payments: \(error.message)")
         }
@@ -40,7 +49,10 @@ final class PaymentService {
     /// A reload: whatever is in flight was asked of the old settings and is dropped.
     func reconfigure(settings: IotaSettings) {
         cancelInFlight()
-        poller.reconfigure(PaymentService.pollerSettings(settings), seed: PaymentService.seed())
+        var next = PaymentService.pollerSettings(settings)
+        next.startedWallMs = startedWallMs
+        next.wallOffsetMs = wallOffsetMs
+        poller.reconfigure(next, seed: PaymentService.seed())
     }
 
     // MARK: the loop's interface
