@@ -49,9 +49,6 @@ public final class PaymentPoller {
 
     /// How long a fallback URL serves before the first one is tried again.
     public static let primaryRetryMs: Int64 = 300_000
-    /// Scans that keep W below an unusable entry (asking again: a node's data may be partial for a
-    /// while) before that entry is given up and reported.
-    public static let unusableRetries = 3
     /// Pages of one scan: a node whose list never ends is a fault, not a loop.
     public static let maxPagesPerScan = 2000
     /// JSON-RPC's page size cap (and GraphQL's default `maxPageSize`).
@@ -63,7 +60,7 @@ public final class PaymentPoller {
     /// false from a failed request until the next good reply.
     public internal(set) var nodeOK = true
     public internal(set) var failovers: Int64 = 0
-    /// Transactions given up as unusable (each reported once).
+    /// Transactions the node could not describe, not credited (each reported once).
     public internal(set) var skippedEntries: Int64 = 0
     /// Addresses whose history below the node's available range was missed (each reported once).
     public internal(set) var historyGaps: Int64 = 0
@@ -75,7 +72,6 @@ public final class PaymentPoller {
     var bootstrapped = false
     var pageSize = PaymentPoller.maxPageSize
     var dueMs: [String: Int64] = [:]
-    var holds: [String: Int] = [:]
     var gapsReported: Set<String> = []
     var task: Task? = nil
     public internal(set) var inFlight = false
@@ -146,11 +142,8 @@ public final class PaymentPoller {
             fail(message, nowMs: nowMs)
         case .http(let status, let body):
             guard status == 200 else {
-                if endpoint.api == .jsonRPC && (status == 404 || status == 405 || status == 410) {
-                    fail(IotaRPCError.jsonRPCNotServed(detail: "HTTP \(status)").message, nowMs: nowMs)
-                } else {
-                    fail("node \(endpoint.text) answered HTTP \(status)", nowMs: nowMs)
-                }
+                let gone = endpoint.api == .jsonRPC && (status == 404 || status == 405 || status == 410)
+                fail("node \(endpoint.text) answered HTTP \(status)" + (gone ? ": it no longer serves JSON-RPC" : ""), nowMs: nowMs)
                 return
             }
             do throws(IotaRPCError) {

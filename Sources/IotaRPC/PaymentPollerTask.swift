@@ -212,34 +212,20 @@ extension PaymentPoller {
         }
     }
 
-    /// The scan's credits and W := H, in one commit. An unusable transaction holds W where it was
-    /// (so it is asked for again) for `unusableRetries` scans, then is given up and reported once;
-    /// payments around it are credited either way.
+    /// The scan's credits and W := H, in one commit. An unusable transaction costs itself alone:
+    /// reported once (W moves past it, so it is not read again), never hiding the payments around it.
     func finishScan(_ task: Task, nowMs: Int64) -> Bool {
         guard let account = task.account, case .scan(let from) = task.kind else { return true }
         let meter = account.meter
-        var watermark = task.pinned.map { max(from ?? $0, $0) } ?? from
-        if task.unusable.isEmpty {
-            holds[meter] = nil
-        } else {
-            let attempts = (holds[meter] ?? 0) + 1
-            if attempts < PaymentPoller.unusableRetries {
-                holds[meter] = attempts
-                watermark = from
-            } else {
-                holds[meter] = nil
-                skippedEntries += Int64(task.unusable.count)
-                for reason in task.unusable {
-                    effects.append(.log(.error, "\(meter): payments: transaction skipped after \(attempts) scans, "
-                                        + "not credited: \(reason)"))
-                }
-            }
+        let watermark = task.pinned.map { max(from ?? $0, $0) } ?? from
+        skippedEntries += Int64(task.unusable.count)
+        for reason in task.unusable {
+            effects.append(.log(.error, "\(meter): payments: transaction not credited, the node cannot describe it: \(reason)"))
         }
         if let first = task.availableFirst, first > (from.map { $0 + 1 } ?? 0), gapsReported.insert(meter).inserted {
             historyGaps += 1
-            effects.append(.log(.error, "\(meter): payments: the node keeps checkpoints from \(first) on, but "
-                                + "\(account.address.text) was scanned to \(from.map { "\($0)" } ?? "no checkpoint yet"): "
-                                + "payments in between cannot be seen here (use a node with more history)"))
+            effects.append(.log(.error, "\(meter): payments: the node has no history before checkpoint \(first); "
+                                + "payments to the address before it cannot be seen here (use a node with more history)"))
         }
         if !task.payments.isEmpty || watermark != from || task.persist {
             effects.append(.commit(meter: meter, address: account.address, payments: task.payments, watermark: watermark))
@@ -253,8 +239,7 @@ extension PaymentPoller {
     /// the line: a Pi has no RTC and may start an hour behind.
     func finishBaseline(_ task: Task, at checkpoint: UInt64, nowMs: Int64) -> Bool {
         guard let account = task.account else { return true }
-        effects.append(.log(.notice, "\(account.meter): payments: first start for \(account.address.text): transactions "
-                            + "up to checkpoint \(checkpoint) are the baseline, not credited"))
+        effects.append(.log(.notice, "\(account.meter): payments: baseline at checkpoint \(checkpoint): older transactions are not credited"))
         effects.append(.commit(meter: account.meter, address: account.address, payments: [], watermark: checkpoint))
         dueMs[account.meter] = nowMs.addingSaturating(settings.pollIntervalMs)
         return true
