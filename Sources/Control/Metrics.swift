@@ -34,8 +34,6 @@ extension Reply {
         }
         family.begin("node_failovers_total", "counter", "Switches to the next iota.node URL after a failure.")
         family.sample(labels: [], "\(view.nodeFailovers)")
-        family.begin("payment_entries_skipped_total", "counter", "Transactions the node could not describe, given up.")
-        family.sample(labels: [], "\(view.paymentsSkipped)")
         family.begin("payment_history_gaps_total", "counter", "Addresses whose history below the node's available range was missed.")
         family.sample(labels: [], "\(view.paymentHistoryGaps)")
         family.begin("journal_damaged", "gauge", "1 when the journal is damaged and relays are held open.")

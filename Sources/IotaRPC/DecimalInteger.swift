@@ -3,6 +3,7 @@
 enum DecimalInteger {
     /// The value of `text` if it is a strict decimal integer that fits Int128 (the node's widest
     /// type, i128), else nil.
+    @inline(never)
     static func int128(_ text: String) -> Int128? {
         var bytes = text.utf8[...]
         let negative = bytes.first == UInt8(ascii: "-")

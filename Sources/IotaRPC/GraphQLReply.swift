@@ -29,8 +29,7 @@ public enum GraphQLReply {
             let items = try errors.array()
             if let first = items.first {
                 // The message says what was refused (a field a newer server dropped is named in it).
-                throw .graphQLErrors(count: items.count,
-                                     first: IotaAddress.excerpt(first.value["message"]?.stringValue ?? "", limit: 200))
+                throw .graphQLErrors(count: items.count, first: first.value["message"]?.stringValue ?? "")
             }
         }
         let data = try reply.require("data").object()
@@ -137,6 +136,7 @@ extension ReplyFields {
 
 extension IotaChain {
     /// Checks a chain identifier field: 8 lowercase hex digits, and this network's.
+    @inline(never)
     func verify(_ field: ReplyFields) throws(IotaRPCError) {
         let identifier = try field.string()
         let bytes = Array(identifier.utf8)

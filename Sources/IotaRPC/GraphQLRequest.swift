@@ -53,6 +53,7 @@ public enum GraphQLRequest {
         if let text { JSONText.appendString(text, to: &out) } else { JSONText.append("null", to: &out) }
     }
 
+    @inline(never)
     static func body(_ query: String, _ variables: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
         JSONText.append("{\"query\":", to: &out)

@@ -6,6 +6,7 @@ public struct IotaAddress: Hashable, Sendable {
 
     /// Parses a configured `iota.address`: `0x` + exactly 64 hex digits, either case. Short forms
     /// are refused here: a truncated copy-paste must not silently become someone else's address.
+    @inline(never)
     public init(config text: String) throws(IotaRPCError) {
         let digits = try IotaAddress.hexDigits(of: text)
         guard digits.count == 64 else {
@@ -16,10 +17,12 @@ public struct IotaAddress: Hashable, Sendable {
 
     /// Normalises an address as a node writes it, including short forms of system addresses
     /// (`0x2` → `0x000…0002`): `0x` + 1…64 hex digits, either case, left-padded with zeros.
+    @inline(never)
     public init(normalising text: String) throws(IotaRPCError) {
         self.text = IotaAddress.canonical(try IotaAddress.hexDigits(of: text))
     }
 
+    @inline(never)
     static func hexDigits(of text: String) throws(IotaRPCError) -> ArraySlice<UInt8> {
         let bytes = Array(text.utf8)
         guard bytes.count >= 2, bytes[0] == UInt8(ascii: "0"), bytes[1] == UInt8(ascii: "x") else {
@@ -35,6 +38,7 @@ public struct IotaAddress: Hashable, Sendable {
         return digits
     }
 
+    @inline(never)
     static func canonical(_ digits: ArraySlice<UInt8>) -> String {
         var out: [UInt8] = [UInt8(ascii: "0"), UInt8(ascii: "x")]
         out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: 64 - digits.count))
@@ -46,6 +50,7 @@ public struct IotaAddress: Hashable, Sendable {
     }
 
     /// At most `limit` bytes of an offending text, so a hostile reply cannot flood the log.
+    @inline(never)
     static func excerpt(_ text: String, limit: Int = 80) -> String {
         text.utf8.count <= limit ? text : String(decoding: Array(text.utf8.prefix(limit - 3)), as: UTF8.self) + "..."
     }
@@ -57,6 +62,7 @@ public struct IotaAddress: Hashable, Sendable {
 public struct TransactionDigest: Hashable, Sendable {
     public let text: String
 
+    @inline(never)
     public init?(_ text: String) {
         let bytes = text.utf8
         guard bytes.count >= 32, bytes.count <= 44 else { return nil }
@@ -80,6 +86,7 @@ public enum CoinType {
     public static let iota = "0x2::iota::IOTA"
 
     /// Whether `text` names the IOTA coin, in short or long form.
+    @inline(never)
     public static func isIOTA(_ text: String) -> Bool {
         let suffix = "::iota::IOTA"
         guard text.hasSuffix(suffix) else { return false }

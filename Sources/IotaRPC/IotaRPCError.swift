@@ -28,7 +28,7 @@ public enum IotaRPCError: Error, Equatable, Sendable {
         case .invalidJSON(let offset, let reason): return "invalid JSON at byte \(offset): \(reason)"
         case .malformedReply(let path, let reason): return "malformed reply: \(path): \(reason)"
         case .idMismatch(let expected, let got): return "reply id \(got) does not match request id \(expected)"
-        case .graphQLErrors(let count, let first): return "GraphQL errors (\(count)): \(first)"
+        case .graphQLErrors(_, let first): return "GraphQL error: " + IotaAddress.excerpt(first, limit: 200)
         case .jsonRPCNotServed(let detail): return "this endpoint no longer serves JSON-RPC (\(detail))"
         case .throttled(let message): return "node is throttling requests (-32009): \(message)"
         case .nodeError(let code, let message): return "node error \(code): \(message)"

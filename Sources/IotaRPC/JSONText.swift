@@ -3,6 +3,7 @@
 enum JSONText {
     /// Appends `text` as a JSON string literal, quotes included. Escapes `"`, `\` and the control
     /// characters below 0x20 (the ones RFC 8259 requires); everything else is copied as UTF-8.
+    @inline(never)
     static func appendString(_ text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
@@ -21,6 +22,7 @@ enum JSONText {
         out.append(UInt8(ascii: "\""))
     }
 
+    @inline(never)
     static func append(_ literal: String, to out: inout [UInt8]) {
         out.append(contentsOf: Array(literal.utf8))
     }

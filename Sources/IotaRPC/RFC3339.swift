@@ -1,6 +1,7 @@
 /// `effects.timestamp` as GraphQL writes it (`2026-11-30T09:56:01.123Z`, fraction optional) →
 /// Unix ms. Only UTC (`Z`) is accepted: the node writes nothing else.
 enum RFC3339 {
+    @inline(never)
     static func unixMs(_ text: String) -> Int64? {
         let b = Array(text.utf8)
         func number(_ from: Int, _ count: Int) -> Int64? {

@@ -107,7 +107,6 @@ func parseExposition(_ text: String) -> [String: Double] {
     metrics.ok()
     let samples = parseExposition(dataLines(metrics).map { $0 + "\n" }.joined())
     #expect(samples["tanglemeter_node_failovers_total"] == 3)
-    #expect(samples["tanglemeter_payment_entries_skipped_total"] == 1)
     #expect(samples["tanglemeter_payment_history_gaps_total"] == 2)
     // Payments off: no node.url line.
     var off = Reply()

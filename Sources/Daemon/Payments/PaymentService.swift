@@ -127,12 +127,13 @@ final class PaymentService {
     /// One scan's credits and watermark, journaled together; a digest any meter holds already is
     /// refused (reported), so no payment is ever credited twice across the journal.
     private func commit(meter: String, address: IotaAddress, payments: [Payment], watermark: UInt64?, daemon: Daemon) {
-        guard let c = daemon.circuit(named: meter), c.config.iotaAddress.flatMap({ try? IotaAddress(config: $0) }) == address
+        // The meter still has this address (a reload cannot change it; a restart starts afresh).
+        guard let c = daemon.circuit(named: meter), accounts(daemon).contains(where: { $0.meter == meter && $0.address == address })
         else { return }
         let (events, refused) = c.account.scanEvents(payments: payments, address: address.text, watermark: watermark,
                                                      creditedBy: { daemon.meter(crediting: $0, except: meter) })
         for (payment, why) in refused {
-            log.error("\(meter): payment \(payment.digest) of \(payment.amount.iotaText) IOTA not credited: \(why)")
+            log.error("\(meter): payment \(payment.digest) not credited: \(why)")
         }
         if events.isEmpty { return }
         guard daemon.commit(c.account.withCheckpointIfNeeded(events), to: c) else {
