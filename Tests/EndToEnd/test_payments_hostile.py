@@ -57,7 +57,7 @@ def credited_digests(d, meter="main"):
 
 def baseline_fixed(d):
     text = d.log_text()
-    return "baseline fixed" in text or "are the baseline" in text
+    return any(words in text for words in ("baseline fixed", "are the baseline", "baseline at checkpoint"))
 
 
 def steady(d, seconds):
