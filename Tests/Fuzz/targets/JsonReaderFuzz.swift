@@ -6,7 +6,6 @@ import IotaRPC
 #endif
 
 private let fuzzAccount = try? IotaAddress(config: "0x5f0cb3d9a2106ea782cbbb609460008797e8c4efd0b033becd0253fdaa3d0250")
-private let fuzzCursor = TransactionDigest("BWhX7n5HxHtTR6RDxfdhU2hVC8zBqAmFr4yMKM2avWpC")
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
@@ -20,11 +19,13 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     }
     _ = try? JSONReader.parse(bytes, limits: JSONLimits(maxBytes: 512, maxDepth: 4, maxStringBytes: 16, maxValues: 32))
     if let account = fuzzAccount {
-        _ = try? TransactionPage.decode(bytes, id: 5, account: account, cursor: fuzzCursor)
+        _ = try? TransactionPage.decode(bytes, id: 5, account: account)
+        _ = try? GraphQLReply.scanPage(bytes, chain: .mainnet, account: account)
     }
     _ = try? NodeReply.balance(bytes, id: 1)
     _ = try? NodeReply.latestCheckpoint(bytes, id: 1)
     _ = try? NodeReply.chainIdentifier(bytes, id: 1, chain: .mainnet)
+    _ = try? GraphQLReply.bootstrap(bytes, chain: .any)
     return 0
 }
 
