@@ -227,11 +227,13 @@ extension PaymentPoller {
             effects.append(.log(.error, "\(meter): payments: the node keeps checkpoints from \(first) on only; "
                                 + "payments to the address before it cannot be seen here (use a node with more history)"))
         }
-        if task.creditWindowMs != nil {
-            effects.append(.log(.notice, "\(meter): payments: transactions stamped before the start are the baseline, not credited"))
-        }
+        // The commit goes first: a log line says what is durable (a kill -9 between the two must not
+        // leave a "baseline" logged that the journal does not hold).
         if !task.payments.isEmpty || watermark != from || task.persist {
             effects.append(.commit(meter: meter, address: account.address, payments: task.payments, watermark: watermark))
+        }
+        if task.creditWindowMs != nil {
+            effects.append(.log(.notice, "\(meter): payments: transactions stamped before the start are the baseline, not credited"))
         }
         dueMs[meter] = nowMs.addingSaturating(settings.pollIntervalMs)
         return true
@@ -242,8 +244,8 @@ extension PaymentPoller {
     /// the line: a Pi has no RTC and may start an hour behind.
     func finishBaseline(_ task: Task, at checkpoint: UInt64, nowMs: Int64) -> Bool {
         guard let account = task.account else { return true }
-        effects.append(.log(.notice, "\(account.meter): payments: transactions up to checkpoint \(checkpoint) are the baseline, not credited"))
         effects.append(.commit(meter: account.meter, address: account.address, payments: [], watermark: checkpoint))
+        effects.append(.log(.notice, "\(account.meter): payments: transactions up to checkpoint \(checkpoint) are the baseline, not credited"))
         dueMs[account.meter] = nowMs.addingSaturating(settings.pollIntervalMs)
         return true
     }
