@@ -142,6 +142,12 @@ extension PaymentPoller {
             } else {
                 let page = try TransactionPage.decode(body, id: rpcID, account: account.address)
                 take(page.entries, into: &task, from: from, api: api)
+                // Newest first: the list has reached W when the page's oldest entry lies at or below
+                // it. Not any entry: a node that lists an old digest again at the head of the list
+                // must not end the scan above newer payments.
+                if let from, let oldest = page.entries.last(where: { $0.checkpoint != nil })?.checkpoint, oldest <= from {
+                    task.reachedWatermark = true
+                }
                 more = page.hasNextPage && !task.reachedWatermark && !page.entries.isEmpty
                 next = page.nextCursor?.text
             }
@@ -190,7 +196,7 @@ extension PaymentPoller {
         for tx in transactions {
             if case .notFinal = tx.verdict { continue }
             if let checkpoint = tx.checkpoint {
-                if let from, checkpoint <= from { task.reachedWatermark = true; continue }
+                if let from, checkpoint <= from { continue }
                 // JSON-RPC: newer than the H asked first; the next scan has it.
                 if api == .jsonRPC, let pinned = task.pinned, checkpoint > pinned { continue }
             }

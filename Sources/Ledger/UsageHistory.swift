@@ -27,13 +27,13 @@ public struct UsageHistory: Equatable, Sendable {
         if let last = samples.last {
             if atMs < last.atMs || billed < last.billed {
                 samples.removeAll()
-            } else if atMs - last.atMs < Self.spacingMs {
+            } else if elapsedMs(from: last.atMs, to: atMs) < Self.spacingMs {
                 return
             }
         }
         samples.append((atMs, billed))
         // Keep the newest sample at or before the window's start: it opens the window.
-        let windowStart = atMs - Self.windowMs
+        let windowStart = Self.windowStart(before: atMs)
         var drop = 0
         while drop + 1 < samples.count && samples[drop + 1].atMs <= windowStart { drop += 1 }
         if drop > 0 { samples.removeFirst(drop) }
@@ -43,14 +43,22 @@ public struct UsageHistory: Equatable, Sendable {
     /// first sample to (`nowMs`, `billedNow`). nil (`unknown`): under an hour of history, no energy
     /// used in it (no load), a free tariff, or times out of order. 0 when the balance is gone.
     public func creditLeftSeconds(balance: Nanos, pricePerKWh: Nanos, billedNow: WattHours, nowMs: Int64) -> Int64? {
-        let windowStart = nowMs - Self.windowMs
+        let windowStart = Self.windowStart(before: nowMs)
         guard let first = samples.last(where: { $0.atMs <= windowStart }) ?? samples.first else { return nil }
-        let spanMs = nowMs - first.atMs
-        let usedWh = billedNow.value - first.billed.value
+        let spanMs = elapsedMs(from: first.atMs, to: nowMs)
+        let (usedWh, usedOverflow) = billedNow.value.subtractingReportingOverflow(first.billed.value)
+        guard !usedOverflow else { return nil }
         guard spanMs >= Self.minimumMs, usedWh > 0, pricePerKWh.value > 0 else { return nil }
         guard balance.value > 0 else { return 0 }
         // balance / (price × used / 1000 per span) in ms, /1000 for seconds: balance × span / (price × used).
         let seconds = Int128(balance.value) * Int128(spanMs) / (Int128(pricePerKWh.value) * Int128(usedWh))
         return seconds > Int128(Int64.max) ? Int64.max : Int64(seconds)
+    }
+
+    /// The window's start for a window ending at `ms`; times come from the journal, so an absurd one
+    /// saturates instead of trapping.
+    private static func windowStart(before ms: Int64) -> Int64 {
+        let (start, overflow) = ms.subtractingReportingOverflow(windowMs)
+        return overflow ? Int64.min : start
     }
 }

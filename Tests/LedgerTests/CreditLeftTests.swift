@@ -73,6 +73,24 @@ private let minute: Int64 = 60_000
         #expect(usage.creditLeftSeconds(balance: Nanos(1), pricePerKWh: Nanos(1), billedNow: WattHours(500), nowMs: 90 * minute) == nil)
     }
 
+    @Test func absurdJournaledTimesNeitherTrapNorGiveAFigure() {
+        // Times come from the journal: the fuzzer found Int64.min after a large time trapping.
+        var history = UsageHistory()
+        history.record(atMs: Int64.max, billed: WattHours(5))
+        history.record(atMs: Int64.max, billed: WattHours(Int64.max))
+        var back = UsageHistory()
+        back.record(atMs: Int64.min, billed: .zero)
+        back.record(atMs: Int64.max, billed: WattHours(Int64.max))
+        back.record(atMs: Int64.min + 1, billed: WattHours(1))
+        #expect(back.samples.count == 1)
+        #expect(history.creditLeftSeconds(balance: Nanos(1), pricePerKWh: Nanos(1), billedNow: WattHours(Int64.min),
+                                          nowMs: Int64.min) == nil)
+        var wide = UsageHistory()
+        wide.record(atMs: Int64.min, billed: .zero)
+        #expect(wide.creditLeftSeconds(balance: Nanos(1), pricePerKWh: Nanos(1), billedNow: WattHours(1),
+                                       nowMs: Int64.max) != nil)
+    }
+
     @Test func aFloatCounterStepIsNotAJump() throws {
         // An SDM's float32 kWh counter above 65 536 kWh moves in 7.8 Wh steps: with its resolution
         // as slack, a step after one second at low power is billed, not rejected.
