@@ -11,9 +11,7 @@ let embedded = Context.environment["EMBEDDED"] == "1"
 let swiftFlags: [SwiftSetting] = embedded
     ? [.enableExperimentalFeature("Embedded"), .unsafeFlags(["-wmo"])]
     : []
-let firmwareLink: [LinkerSetting] = embedded
-    ? [.linkedLibrary("swiftUnicodeDataTables"), .linkedLibrary("m")]
-    : []
+let firmwareLink: [LinkerSetting] = embedded ? [.linkedLibrary("m")] : []
 
 // Firmware size (DESIGN §4, ≤ 512 KB): no SIL performance inlining, so the stdlib's string, array
 // and dictionary code is called rather than copied into every caller (about -140 KB). Control, on
@@ -25,11 +23,16 @@ let noInlining: [SwiftSetting] = embedded
 
 // Firmware only: Swift 6.3's Embedded runtime returns a masked pointer from swift_bridgeObjectRetain,
 // which corrupts strings (swiftlang/swift#91151); Sources/EmbeddedRuntimeFix replaces it at link time.
-let runtimeFix: [Target.Dependency] = embedded ? ["EmbeddedRuntimeFix"] : []
+// Firmware only, too: Sources/EmbeddedTextTables answers the stdlib's Unicode property lookups the
+// way the real tables answer them for ASCII, in place of libswiftUnicodeDataTables.a (-37 KB; the
+// daemon's text is ASCII by contract, see the file).
+let runtimeFix: [Target.Dependency] = embedded ? ["EmbeddedRuntimeFix", "EmbeddedTextTables"] : []
 // No unwind tables: under full LTO one C file asking for them puts an .eh_frame entry on every
 // function of the firmware (+130 KB on x86_64).
 let runtimeFixTarget: [Target] = embedded
-    ? [.target(name: "EmbeddedRuntimeFix", cSettings: [.unsafeFlags(["-fno-asynchronous-unwind-tables"])])]
+    ? ["EmbeddedRuntimeFix", "EmbeddedTextTables"].map {
+        .target(name: $0, cSettings: [.unsafeFlags(["-fno-asynchronous-unwind-tables"])])
+    }
     : []
 
 func module(_ name: String, _ deps: [Target.Dependency] = [], inlining: Bool = false) -> Target {

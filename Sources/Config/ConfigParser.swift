@@ -31,8 +31,19 @@ struct ConfigParser {
 
     init(path: String) { self.path = path }
 
+    /// Records a problem in file order: problems of the file as a whole (line 0) after every
+    /// numbered line, equal lines in the order found. Most come in line order (the parser reads
+    /// top down), so the place is found in a step or two from the end; sections' problems, found
+    /// when the file ends, move back to their lines.
     mutating func problem(_ line: Int, _ key: String?, _ text: String) {
-        problems.append(ConfigProblem(path: path, line: line, key: key, text: text))
+        let rank = line == 0 ? Int.max : line
+        var index = problems.endIndex
+        while index > problems.startIndex {
+            let previous = problems[index - 1].line
+            if (previous == 0 ? Int.max : previous) <= rank { break }
+            index -= 1
+        }
+        problems.insert(ConfigProblem(path: path, line: line, key: key, text: text), at: index)
     }
 
     mutating func line(_ raw: Substring, number: Int) {
@@ -120,16 +131,7 @@ struct ConfigParser {
         if drafts.isEmpty && !inBadSection {
             problem(0, nil, "no [meter NAME] section; at least one meter is required")
         }
-        if !problems.isEmpty {
-            // Section problems are found last; report everything in file order.
-            // Problems of the file as a whole (line 0) come last; the sort keeps equal lines in order.
-            let ordered = problems.enumerated().sorted { a, b in
-                let la = a.element.line == 0 ? Int.max : a.element.line
-                let lb = b.element.line == 0 ? Int.max : b.element.line
-                return la != lb ? la < lb : a.offset < b.offset
-            }
-            throw .invalid(ordered.map { $0.element })
-        }
+        if !problems.isEmpty { throw .invalid(problems) }
         return configuration
     }
 

@@ -176,6 +176,24 @@ def test_malformed_requests_get_the_right_error_codes(rig, request_bytes, code):
     assert reply[-1].startswith(f"ERR {code} "), reply
 
 
+def test_non_ascii_text_is_refused_whichever_way_it_is_normalised(rig):
+    # The contract's text is ASCII (config values, meter names, requests), and the firmware answers
+    # the stdlib's Unicode lookups as for ASCII (Sources/EmbeddedTextTables): non-ASCII text is
+    # compared scalar by scalar. So "ä" precomposed (NFC) and "a" + U+0308 (NFD) must both come
+    # back as clear errors, on the socket and in the config, and never reach a meter or the ledger.
+    sim, d = rig(power=0)
+    for spelling in ["\u00e4", "a\u0308"]:
+        for request in [f"status m{spelling}in", f"st{spelling}tus", f"credit main 1 {spelling}IOTA"]:
+            reply = d.raw((request + "\n").encode()).decode(errors="replace").splitlines()
+            assert reply[-1].startswith("ERR 40"), (request, reply)
+        text = d.config_text().replace("[meter main]", f"[meter m{spelling}in]")
+        with open(d.config, "wb") as f:
+            f.write(text.encode())
+        data, final = d.query("reload")
+        assert final.startswith("ERR 400") and "meter name must be" in final, final
+    assert d.status()["main.credited_nanos"] == "0"
+
+
 def test_an_overlong_line_gets_413_and_the_connection_closes(rig):
     sim, d = rig(power=0)
     reply = d.raw(b"status " + b"x" * 600 + b"\nversion\n").decode().splitlines()

@@ -82,7 +82,14 @@ enum GpiodChip {
             }
             if let number = chipNumber(name) { numbers.append(number) }
         }
-        return numbers.sorted().map { "gpiochip\($0)" }
+        // Ascending by selection: a machine has a handful of chips, and this keeps a generic
+        // sort (1.5 KB of firmware) out for one short list.
+        var names: [String] = []
+        while let smallest = numbers.min(), let index = numbers.firstIndex(of: smallest) {
+            names.append("gpiochip\(smallest)")
+            numbers.remove(at: index)
+        }
+        return names
     }
 
     /// N for "gpiochipN" (at most 6 digits), else nil.

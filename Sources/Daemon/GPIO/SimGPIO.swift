@@ -6,9 +6,10 @@ import CSystem
 /// content, never a partial one. No fsync: the files model wires, not records.
 public final class SimGPIO: GPIOBackend {
     public let directory: String
-    private var lines: [UInt32: GPIOLineRequest] = [:]
-    /// Physical level last written per line: unchanged levels are not rewritten.
-    private var levels: [UInt32: Bool] = [:]
+    /// The claimed lines in claim order, each with the physical level last written (nil before
+    /// the first write): unchanged levels are not rewritten. A handful of lines per daemon, so
+    /// an array searched in order, and release walks them in the order they were claimed.
+    private var lines: [(request: GPIOLineRequest, level: Bool?)] = []
 
     public init(directory: String) { self.directory = directory }
 
@@ -17,24 +18,30 @@ public final class SimGPIO: GPIOBackend {
     public func claim(lines requests: [GPIOLineRequest]) throws(GPIOError) {
         do { try makeDirectories(directory) } catch { throw .system(error) }
         for request in requests {
-            lines[request.offset] = request
-            levels[request.offset] = nil
+            if let index = index(of: request.offset) {
+                lines[index] = (request, nil)
+            } else {
+                lines.append((request, nil))
+            }
             try set(line: request.offset, active: false)
         }
     }
 
     public func set(line: UInt32, active: Bool) throws(GPIOError) {
-        guard let request = lines[line] else { throw .notClaimed(line: line) }
-        let level = request.level(active: active)
-        if levels[line] == level { return }
+        guard let index = index(of: line) else { throw .notClaimed(line: line) }
+        let level = lines[index].request.level(active: active)
+        if lines[index].level == level { return }
         do { try writeAtomically(line: line, level: level) } catch { throw .system(error) }
-        levels[line] = level
+        lines[index].level = level
     }
 
     public func release() {
-        for offset in lines.keys.sorted() { try? set(line: offset, active: false) }
-        lines = [:]
-        levels = [:]
+        for entry in lines { try? set(line: entry.request.offset, active: false) }
+        lines = []
+    }
+
+    private func index(of line: UInt32) -> Int? {
+        lines.firstIndex { $0.request.offset == line }
     }
 
     /// The path a test reads for `line`.
