@@ -23,8 +23,6 @@ private func registers(_ r: Reading) -> [UInt16] {
         #expect(PZEM004T.readRequest(slave: 1).encode() == hex("01 04 00 00 00 0A 70 0D"))
         #expect(PZEM004T.readRequest(slave: 0xF8).encode() == hex("F8 04 00 00 00 0A 64 64"))
         #expect(PZEM004T.resetEnergyRequest(slave: 1).encode() == hex("01 42 80 11"))
-        #expect(PZEM004T.readSettingsRequest(slave: 1).encode() == hex("01 03 00 01 00 02 95 CB"))
-        #expect(PZEM004T.setAddressRequest(slave: 0xF8, newAddress: 2).encode() == hex("F8 06 00 02 00 02 BD A2"))
     }
 
     @Test func decodesTheSimulatorSample() throws {
@@ -95,19 +93,6 @@ private func registers(_ r: Reading) -> [UInt16] {
         #expect(PZEM004T.plausibility(bad) == .implausible(.powerFactor, value: 101, limit: 100))
     }
 
-    @Test func energyJumpIsBoundedByMaximumPower() {
-        // 23 kW for one hour is 23,000 Wh, plus 1 Wh of counter rounding.
-        #expect(PZEM004T.energyJump(from: 100, to: 23_101, elapsedMillis: 3_600_000) == nil)
-        #expect(PZEM004T.energyJump(from: 100, to: 23_102, elapsedMillis: 3_600_000)
-            == .energyJump(fromWattHours: 100, toWattHours: 23_102, maxIncreaseWattHours: 23_001))
-        // One second at most 6.39 Wh → 6 + 1.
-        #expect(PZEM004T.energyJump(from: 0, to: 7, elapsedMillis: 1000) == nil)
-        #expect(PZEM004T.energyJump(from: 0, to: 8, elapsedMillis: 1000) != nil)
-        // A decrease is a reset, not a jump; huge elapsed times do not overflow.
-        #expect(PZEM004T.energyJump(from: 500, to: 0, elapsedMillis: 0) == nil)
-        #expect(PZEM004T.energyJump(from: 0, to: 0xFFFF_FFFF, elapsedMillis: .max) == nil)
-        #expect(PZEM004T.energyJump(from: 0, to: 0xFFFF_FFFF, elapsedMillis: 0) != nil)
-    }
 }
 
 @Suite struct FixedPointTests {
