@@ -1,4 +1,3 @@
-// modules: Ledger IotaRPC
 // Fuzzes the strict JSON reader and every node-reply decoder on arbitrary bytes: none may trap, and
 // whatever parses must survive a write-and-read-again round trip unchanged.
 #if canImport(IotaRPC)
