@@ -30,33 +30,9 @@ public struct Configuration: Equatable, Sendable {
 public struct SerialSettings: Equatable, Sendable {
     public var device = "/dev/ttyUSB0"
     public var baud = 9600
-    public var format = SerialFormat(dataBits: 8, parity: .none, stopBits: 1)
+    public var format = SerialFormat.eightNoneOne
     /// Modbus response timeout.
     public var timeout = Milliseconds(300)
-}
-
-/// `serial.format`: `8N1`, `8N2`, `8E1` …
-public struct SerialFormat: Equatable, Sendable {
-    public var dataBits: Int        // 5…8
-    public var parity: Parity
-    public var stopBits: Int        // 1 or 2
-
-    public init(dataBits: Int, parity: Parity, stopBits: Int) {
-        self.dataBits = dataBits
-        self.parity = parity
-        self.stopBits = stopBits
-    }
-
-    public var text: String { "\(dataBits)\(parity.letter)\(stopBits)" }
-}
-
-/// Serial parity.
-public enum Parity: Equatable, Sendable {
-    case none, even, odd
-
-    public var letter: String {
-        switch self { case .none: return "N"; case .even: return "E"; case .odd: return "O" }
-    }
 }
 
 /// `socket.*`: the control socket.

@@ -1,3 +1,4 @@
+import Config
 import ModbusRTU
 
 /// Every wait of one Modbus transaction, in µs, computed once from the line settings: pure, so the
