@@ -1,3 +1,4 @@
+import IotaRPC
 import Ledger
 
 extension Configuration {
@@ -167,7 +168,7 @@ struct ConfigParser {
     mutating func checkConflicts() {
         var addresses: [Int: (String, Int)] = [:]
         var lines: [Int: (String, Int)] = [:]
-        var iotaAddresses: [String: (String, Int)] = [:]
+        var iotaAddresses: [IotaAddress: (String, Int)] = [:]
         for draft in drafts where !draft.failedKeys.contains("modbus.address") {
             let addressLine = draft.keyLines["modbus.address"] ?? draft.line
             if let (other, line) = addresses[draft.config.modbusAddress] {

@@ -129,8 +129,8 @@ public struct MeterConfig: Equatable, Sendable {
     public var modbusAddress = 1
     public var relay: GPIOLine
     public var led: GPIOLine? = nil
-    /// `0x` + 64 lowercase hex digits; nil: credit only by admin command.
-    public var iotaAddress: String? = nil
+    /// Where this meter's payments arrive, parsed once here; nil: credit only by admin command.
+    public var iotaAddress: IotaAddress? = nil
     public var tariff: Tariff
     /// Open the relay when power stays above this for `maxPowerGrace`; nil: no limit.
     public var maxPower: Deciwatts? = nil

@@ -108,8 +108,8 @@ enum Values {
 
     /// `0x` + 64 hex digits, normalised to lowercase: IotaRPC's own rule, so the configuration
     /// and the payment decoder can never disagree on what an address is.
-    static func iotaAddress(_ text: Substring) throws(Expected) -> String {
-        do { return try IotaAddress(config: String(text)).text } catch {
+    static func iotaAddress(_ text: Substring) throws(Expected) -> IotaAddress {
+        do { return try IotaAddress(config: String(text)) } catch {
             throw Expected("0x followed by 64 hex digits")
         }
     }
