@@ -54,7 +54,7 @@ let package = Package(
 
         // The functional core: values in, values out, no system calls.
         module("ModbusRTU"),
-        module("Meters", ["ModbusRTU"]),
+        module("Meters", ["ModbusRTU", "Ledger"]),
         module("Ledger"),
         module("Journal", ["Ledger", "CSystem"]),
         module("IotaRPC", ["Ledger"]),

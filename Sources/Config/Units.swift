@@ -30,8 +30,7 @@ enum QuantityText {
 
     /// Watts with one decimal when needed: `2300W`, `2300.5W`.
     static func power(_ power: Deciwatts) -> String {
-        let value = power.value
-        return value % 10 == 0 ? "\(value / 10)W" : "\(value / 10).\(value.magnitude % 10)W"
+        FixedPoint.format(Int128(power.value), decimals: 1, trimmingZeros: true) + "W"
     }
 }
 

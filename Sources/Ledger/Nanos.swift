@@ -25,21 +25,7 @@ public struct Nanos: Hashable, Comparable, Sendable {
     }
 
     /// The amount as an exact decimal IOTA text with trailing zeros trimmed: `2.5`, `-0.000000001`, `3`.
-    public var iotaText: String {
-        let negative = value < 0
-        // magnitude as UInt64 so Int64.min does not trap on negation
-        let magnitude = value.magnitude
-        let whole = magnitude / UInt64(Nanos.perIOTA)
-        var fraction = magnitude % UInt64(Nanos.perIOTA)
-        var text = (negative ? "-" : "") + "\(whole)"
-        if fraction != 0 {
-            var digits = 9
-            while fraction % 10 == 0 { fraction /= 10; digits -= 1 }
-            let raw = "\(fraction)"
-            text += "." + String(repeating: "0", count: digits - raw.count) + raw
-        }
-        return text
-    }
+    public var iotaText: String { FixedPoint.format(Int128(value), decimals: 9, trimmingZeros: true) }
 }
 
 extension Nanos {

@@ -1,3 +1,4 @@
+import Ledger
 import ModbusRTU
 
 /// Why a meter's reply did not become a trustworthy `Reading`.
@@ -22,8 +23,8 @@ public enum MeterError: Error, Equatable, Sendable {
         case .exception(let code): "meter refused: \(code.message)"
         case .unexpectedResponse: "meter sent an unexpected kind of reply"
         case .implausible(let quantity, let value, let limit):
-            "implausible \(quantity.name) \(FixedPoint.format(value, decimals: quantity.decimals)) \(quantity.unit)"
-                + " (limit \(FixedPoint.format(limit, decimals: quantity.decimals)) \(quantity.unit))"
+            "implausible \(quantity.name) \(FixedPoint.format(Int128(value), decimals: quantity.decimals)) \(quantity.unit)"
+                + " (limit \(FixedPoint.format(Int128(limit), decimals: quantity.decimals)) \(quantity.unit))"
         case .badFloat(let quantity, let bits):
             "meter sent \(quantity.name) as float 0x\(hex32(bits)), not a value it can measure"
         }

@@ -92,21 +92,4 @@ private func registers(_ r: Reading) -> [UInt16] {
         bad = ok; bad.powerFactorHundredths = 101
         #expect(PZEM004T.plausibility(bad) == .implausible(.powerFactor, value: 101, limit: 100))
     }
-
-}
-
-@Suite struct FixedPointTests {
-    @Test func formatsDecimals() {
-        #expect(FixedPoint.format(27598, decimals: 1) == "2759.8")
-        #expect(FixedPoint.format(12345, decimals: 3) == "12.345")
-        #expect(FixedPoint.format(5, decimals: 1) == "0.5")
-        #expect(FixedPoint.format(5, decimals: 3) == "0.005")
-        #expect(FixedPoint.format(0, decimals: 2) == "0.00")
-        #expect(FixedPoint.format(-5, decimals: 2) == "-0.05")
-        #expect(FixedPoint.format(-12345, decimals: 0) == "-12345")
-        #expect(FixedPoint.format(UInt32.max, decimals: 0) == "4294967295")
-        #expect(FixedPoint.format(Int64.min, decimals: 9) == "-9223372036.854775808")
-        #expect(FixedPoint.format(UInt8(7), decimals: 5) == "0.00007")
-        #expect(FixedPoint.format(1, decimals: -3) == "1")
-    }
 }
