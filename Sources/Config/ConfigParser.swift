@@ -148,10 +148,10 @@ struct ConfigParser {
             }
             return nil
         }
-        config.relay.offset = relayLine
+        config.relay.offset = UInt32(clamping: relayLine)   // 0…1023, checked by Keys.lineOffsets
         config.tariff = tariff
         if let ledLine = draft.ledLine {
-            config.led = GPIOLine(offset: ledLine, activeLow: draft.ledActiveLow)
+            config.led = GPIOLine(offset: UInt32(clamping: ledLine), activeLow: draft.ledActiveLow)
         } else if let line = draft.keyLines["led.active_low"] {
             problem(line, "led.active_low", "set without led.line")
         }

@@ -108,16 +108,20 @@ public enum LogTarget: String, Equatable, Sendable {
 /// `model`: the supported meter models, as the Meters module defines them.
 public typealias MeterModel = Meters.MeterModel
 
-/// A GPIO output line (relay or LED).
+/// A GPIO output line (relay or LED), as configured and as the GPIO backends claim it.
 public struct GPIOLine: Equatable, Sendable {
     /// Line offset on the chip (also the file name under `gpio.sim_dir`), 0…1023.
-    public var offset: Int
+    public var offset: UInt32
+    /// The device is on when the line is low (`relay.active_low`, `led.active_low`).
     public var activeLow: Bool
 
-    public init(offset: Int, activeLow: Bool) {
+    public init(offset: UInt32, activeLow: Bool) {
         self.offset = offset
         self.activeLow = activeLow
     }
+
+    /// The physical level for a logical state: active-low inverts.
+    public func level(active: Bool) -> Bool { active != activeLow }
 }
 
 /// One `[meter NAME]` section: a circuit, its meter, relay, LED and account.

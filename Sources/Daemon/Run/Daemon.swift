@@ -71,10 +71,10 @@ final class Daemon {
             gpiod = backend
             gpio = backend
         }
-        var lines: [GPIOLineRequest] = []
+        var lines: [GPIOLine] = []
         for meter in config.meters {
-            lines.append(GPIOLineRequest(offset: UInt32(meter.relay.offset), activeLow: meter.relay.activeLow))
-            if let led = meter.led { lines.append(GPIOLineRequest(offset: UInt32(led.offset), activeLow: led.activeLow)) }
+            lines.append(meter.relay)
+            if let led = meter.led { lines.append(led) }
         }
         // The journal before the lines are claimed: its lock decides whether this daemon may run at
         // all (a second daemon on the same journal must not touch the first one's lines or socket),
