@@ -105,7 +105,7 @@ final class PaymentService {
     private func accounts(_ daemon: Daemon) -> [PollAccount] {
         var accounts: [PollAccount] = []
         for c in daemon.circuits {
-            guard let text = c.config.iotaAddress, let address = try? IotaAddress(config: text) else { continue }
+            guard let address = c.config.iotaAddress else { continue }
             accounts.append(PollAccount(meter: c.name, address: address,
                                         start: ScanStart(state: c.account.state, address: address)))
         }
