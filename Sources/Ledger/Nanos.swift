@@ -3,7 +3,8 @@
 public struct Nanos: Hashable, Comparable, Sendable {
     public var value: Int64
 
-    public static let perIOTA: Int64 = 1_000_000_000
+    /// The coin's decimals: 1 IOTA is 10^9 nanos.
+    public static let iotaDecimals = 9
     public static let zero = Nanos(0)
 
     public init(_ value: Int64) { self.value = value }
@@ -25,7 +26,7 @@ public struct Nanos: Hashable, Comparable, Sendable {
     }
 
     /// The amount as an exact decimal IOTA text with trailing zeros trimmed: `2.5`, `-0.000000001`, `3`.
-    public var iotaText: String { FixedPoint.format(Int128(value), decimals: 9, trimmingZeros: true) }
+    public var iotaText: String { FixedPoint.format(Int128(value), decimals: Nanos.iotaDecimals, trimmingZeros: true) }
 }
 
 extension Nanos {
@@ -42,7 +43,7 @@ extension Nanos {
     /// Parses `number` in `unit` (`IOTA` or `nanos`, case-sensitive as the contract writes them).
     public static func parse(number: Substring, unit: Substring) throws(LedgerError) -> Nanos {
         switch unit {
-        case "IOTA": return Nanos(try parseDecimal(number, scaleDigits: 9, what: "IOTA"))
+        case "IOTA": return Nanos(try parseDecimal(number, scaleDigits: iotaDecimals, what: "IOTA"))
         case "nanos": return Nanos(try parseDecimal(number, scaleDigits: 0, what: "nanos"))
         default:
             throw .invalidAmount(text: "\(number) \(unit)", reason: "unit must be IOTA or nanos")
