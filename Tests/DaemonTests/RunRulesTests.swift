@@ -1,0 +1,38 @@
+import Config
+import Foundation
+import Testing
+@testable import Daemon
+
+/// A meter's turn on the bus, with plain values.
+@Suite struct MeterPollTests {
+    @Test func pollsKeepTheirCadenceAndSkipABacklog() {
+        var poll = MeterPoll(nextPollMono: 1_000)
+        poll.scheduleNextPoll(nowMono: 1_040, intervalMs: 1_000)    // started 40 ms late: no drift
+        #expect(poll.nextPollMono == 2_000)
+        poll.scheduleNextPoll(nowMono: 7_500, intervalMs: 1_000)    // the bus was busy for five turns
+        #expect(poll.nextPollMono == 8_500)
+    }
+}
+
+/// What a reload may change in place, and what needs a restart.
+@Suite struct RestartNeededTests {
+    let base = "serial.device = /dev/ttyUSB0\n[meter a]\nrelay.line = 1\ntariff = 1 IOTA/kWh\n"
+
+    func config(_ text: String) throws -> Configuration { try Configuration.parse(text: text, path: "/test.conf") }
+
+    @Test func tariffsAndLimitsChangeInPlace() throws {
+        let old = try config(base)
+        let new = try config(base.replacingOccurrences(of: "1 IOTA/kWh", with: "2 IOTA/kWh") + "max_power = 2kW\n")
+        #expect(Daemon.restartNeeded(from: old, to: new) == nil)
+    }
+
+    @Test func theBusLinesAndMetersNeedARestart() throws {
+        let old = try config(base)
+        #expect(Daemon.restartNeeded(from: old, to: try config(base.replacingOccurrences(of: "ttyUSB0", with: "ttyUSB1")))
+                == "changing serial.*")
+        #expect(Daemon.restartNeeded(from: old, to: try config(base.replacingOccurrences(of: "relay.line = 1", with: "relay.line = 2")))
+                == "changing a's modbus.address, relay, led or model")
+        #expect(Daemon.restartNeeded(from: old, to: try config(base + "[meter b]\nmodbus.address = 2\nrelay.line = 3\ntariff = 1 IOTA/kWh\n"))
+                == "adding, removing or renaming meters")
+    }
+}
