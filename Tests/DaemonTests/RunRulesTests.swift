@@ -1,4 +1,6 @@
 import Config
+import Control
+import Journal
 import Foundation
 import Testing
 @testable import Daemon
@@ -34,5 +36,18 @@ import Testing
                 == "changing a's modbus.address, relay, led or model")
         #expect(Daemon.restartNeeded(from: old, to: try config(base + "[meter b]\nmodbus.address = 2\nrelay.line = 3\ntariff = 1 IOTA/kWh\n"))
                 == "adding, removing or renaming meters")
+    }
+}
+
+/// What `status` says of the journal, from plain values.
+@Suite struct JournalHealthTests {
+    @Test func spaceRunningOutIsFullAnyOtherWriteErrorIsFailing() {
+        func health(_ code: Int32) -> JournalHealth {
+            JournalGate.health(damaged: false, writeError: .system(operation: "pwrite", path: "/j", errno: code))
+        }
+        #expect(health(ENOSPC) == .full && health(EDQUOT) == .full && health(EFBIG) == .full)
+        #expect(health(EIO) == .failing && health(EROFS) == .failing)
+        #expect(JournalGate.health(damaged: false, writeError: nil) == .ok)
+        #expect(JournalGate.health(damaged: true, writeError: .system(operation: "pwrite", path: "/j", errno: ENOSPC)) == .damaged)
     }
 }

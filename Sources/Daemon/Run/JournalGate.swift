@@ -92,8 +92,13 @@ final class JournalGate {
         account = next
     }
 
-    var health: JournalHealth {
-        if isDamaged { return .damaged }
+    var health: JournalHealth { JournalGate.health(damaged: isDamaged, writeError: writeError) }
+
+    /// What `status` says of the journal: `damaged`, `full` when the last write failed for want of
+    /// space (a full disk, a quota, the file size limit: an operator frees space), `failing` for any
+    /// other write error, else `ok`.
+    static func health(damaged: Bool, writeError: JournalError?) -> JournalHealth {
+        if damaged { return .damaged }
         guard let error = writeError else { return .ok }
         if case .system(_, _, let code) = error, code == ENOSPC || code == EDQUOT || code == EFBIG { return .full }
         return .failing
