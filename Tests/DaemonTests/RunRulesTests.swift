@@ -51,3 +51,31 @@ import Testing
         #expect(JournalGate.health(damaged: true, writeError: .system(operation: "pwrite", path: "/j", errno: ENOSPC)) == .damaged)
     }
 }
+
+/// Which transaction goes on the bus next, from plain poll states.
+@Suite struct BusTurnTests {
+    func poll(_ next: Int64, blocks: Int = 0, reset: MeterPoll.ResetEnergyStep? = nil) -> MeterPoll {
+        var p = MeterPoll(nextPollMono: next)
+        p.blocks = Array(repeating: [0], count: blocks)
+        p.resetEnergyStep = reset
+        return p
+    }
+
+    @Test func theMostOverdueMeterIsPolledAndNothingEarly() {
+        #expect(BusTurn.next([poll(900), poll(500), poll(700)], nowMono: 1_000) == .poll(1))
+        #expect(BusTurn.next([poll(900), poll(500), poll(500)], nowMono: 1_000) == .poll(1))   // a tie: the first
+        #expect(BusTurn.next([poll(1_300), poll(1_200)], nowMono: 1_000) == .idle(until: 1_200))
+        #expect(BusTurn.next([], nowMono: 1_000) == .idle(until: nil))
+    }
+
+    /// A poll of several reads goes on before any other meter's poll: its parts make one reading.
+    @Test func aPollOfSeveralReadsGoesOnAtOnce() {
+        #expect(BusTurn.next([poll(0), poll(2_000, blocks: 1)], nowMono: 1_000) == .read(1, block: 1))
+    }
+
+    /// A `reset-energy` goes first: its reading, then (once billed) the reset itself.
+    @Test func aResetGoesFirstReadingThenReset() {
+        #expect(BusTurn.next([poll(0, blocks: 1), poll(2_000, reset: .read)], nowMono: 1_000) == .read(1, block: 0))
+        #expect(BusTurn.next([poll(0), poll(2_000, reset: .reset)], nowMono: 1_000) == .reset(1))
+    }
+}

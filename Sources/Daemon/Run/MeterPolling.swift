@@ -9,33 +9,23 @@ import ModbusRTU
 /// The meters' side of the loop: one transaction at a time on the shared bus, meters polled
 /// round-robin at `poll.interval` each, every reading billed from the meter's own counter.
 extension Daemon {
-    /// Starts the next transaction when the bus is free: a pending `reset-energy` first (its
-    /// reading, then the reset), then the meter whose poll is most overdue. Returns the monotonic
-    /// ms of the next poll due, if later.
+    /// Starts the next transaction when the bus is free (`BusTurn` chooses it). Returns the
+    /// monotonic ms of the next poll due, if later.
     func startDuePoll(nowMono: Int64) -> Int64? {
         guard !bus.isBusy, stopRequestedMono == nil else { return nil }
         let circuits = plant.circuits
-        if let c = circuits.first(where: { $0.meter.resetEnergyStep != nil }) {
-            if c.meter.resetEnergyStep == .reset {
-                c.meter.resetEnergyStep = nil
-                _ = bus.start(PZEM004T.resetEnergyRequest(slave: c.slave))
-            } else {
-                _ = bus.start(c.config.model.readRequests(slave: c.slave)[0])
-            }
-            return nil
+        switch BusTurn.next(circuits.map { $0.meter }, nowMono: nowMono) {
+        case .reset(let i):
+            circuits[i].meter.resetEnergyStep = nil
+            _ = bus.start(PZEM004T.resetEnergyRequest(slave: circuits[i].slave))
+        case .read(let i, let block):
+            _ = bus.start(circuits[i].config.model.readRequests(slave: circuits[i].slave)[block])
+        case .poll(let i):
+            circuits[i].meter.scheduleNextPoll(nowMono: nowMono, intervalMs: config.pollInterval.value)
+            _ = bus.start(circuits[i].config.model.readRequests(slave: circuits[i].slave)[0])
+        case .idle(let until):
+            return until
         }
-        // A poll of several reads (the Eastron meters) goes on at once: its parts make one reading.
-        if let c = circuits.first(where: { !$0.meter.blocks.isEmpty }) {
-            _ = bus.start(c.config.model.readRequests(slave: c.slave)[c.meter.blocks.count])
-            return nil
-        }
-        var due: Circuit? = nil
-        for c in circuits where c.meter.nextPollMono <= nowMono {
-            if due == nil || c.meter.nextPollMono < due!.meter.nextPollMono { due = c }
-        }
-        guard let c = due else { return circuits.map { $0.meter.nextPollMono }.min() }
-        c.meter.scheduleNextPoll(nowMono: nowMono, intervalMs: config.pollInterval.value)
-        _ = bus.start(c.config.model.readRequests(slave: c.slave)[0])
         return nil
     }
 
