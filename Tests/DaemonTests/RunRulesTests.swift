@@ -1,6 +1,7 @@
 import Config
 import Control
 import Journal
+import Ledger
 import Foundation
 import Testing
 @testable import Daemon
@@ -52,30 +53,33 @@ import Testing
     }
 }
 
-/// Which transaction goes on the bus next, from plain poll states.
+/// Which transaction goes on the bus next, from the circuits' poll states.
 @Suite struct BusTurnTests {
-    func poll(_ next: Int64, blocks: Int = 0, reset: MeterPoll.ResetEnergyStep? = nil) -> MeterPoll {
-        var p = MeterPoll(nextPollMono: next)
-        p.blocks = Array(repeating: [0], count: blocks)
-        p.resetEnergyStep = reset
-        return p
+    func poll(_ next: Int64, blocks: Int = 0, reset: MeterPoll.ResetEnergyStep? = nil) throws -> Circuit {
+        let meter = try Configuration.parse(text: "[meter a]\nrelay.line = 1\ntariff = 1 IOTA/kWh\n", path: "/test.conf").meters[0]
+        let account = try Account(state: AccountState(tariff: meter.tariff), policy: AccountPolicy(tariff: meter.tariff),
+                                   startedAtMs: 0)
+        let c = Circuit(config: meter, account: account, outputs: CircuitOutputs(), nowMono: next)
+        c.meter.blocks = Array(repeating: [0], count: blocks)
+        c.meter.resetEnergyStep = reset
+        return c
     }
 
-    @Test func theMostOverdueMeterIsPolledAndNothingEarly() {
-        #expect(BusTurn.next([poll(900), poll(500), poll(700)], nowMono: 1_000) == .poll(1))
-        #expect(BusTurn.next([poll(900), poll(500), poll(500)], nowMono: 1_000) == .poll(1))   // a tie: the first
-        #expect(BusTurn.next([poll(1_300), poll(1_200)], nowMono: 1_000) == .idle(until: 1_200))
-        #expect(BusTurn.next([], nowMono: 1_000) == .idle(until: nil))
+    @Test func theMostOverdueMeterIsPolledAndNothingEarly() throws {
+        #expect(try BusTurn.next([poll(900), poll(500), poll(700)], nowMono: 1_000) == .poll(1))
+        #expect(try BusTurn.next([poll(900), poll(500), poll(500)], nowMono: 1_000) == .poll(1))   // a tie: the first
+        #expect(try BusTurn.next([poll(1_300), poll(1_200)], nowMono: 1_000) == .idle(until: 1_200))
+        #expect(try BusTurn.next([], nowMono: 1_000) == .idle(until: nil))
     }
 
     /// A poll of several reads goes on before any other meter's poll: its parts make one reading.
-    @Test func aPollOfSeveralReadsGoesOnAtOnce() {
-        #expect(BusTurn.next([poll(0), poll(2_000, blocks: 1)], nowMono: 1_000) == .read(1, block: 1))
+    @Test func aPollOfSeveralReadsGoesOnAtOnce() throws {
+        #expect(try BusTurn.next([poll(0), poll(2_000, blocks: 1)], nowMono: 1_000) == .read(1, block: 1))
     }
 
     /// A `reset-energy` goes first: its reading, then (once billed) the reset itself.
-    @Test func aResetGoesFirstReadingThenReset() {
-        #expect(BusTurn.next([poll(0, blocks: 1), poll(2_000, reset: .read)], nowMono: 1_000) == .read(1, block: 0))
-        #expect(BusTurn.next([poll(0), poll(2_000, reset: .reset)], nowMono: 1_000) == .reset(1))
+    @Test func aResetGoesFirstReadingThenReset() throws {
+        #expect(try BusTurn.next([poll(0, blocks: 1), poll(2_000, reset: .read)], nowMono: 1_000) == .read(1, block: 0))
+        #expect(try BusTurn.next([poll(0), poll(2_000, reset: .reset)], nowMono: 1_000) == .reset(1))
     }
 }

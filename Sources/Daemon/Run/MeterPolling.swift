@@ -14,7 +14,7 @@ extension Daemon {
     func startDuePoll(nowMono: Int64) -> Int64? {
         guard !bus.isBusy, stopRequestedMono == nil else { return nil }
         let circuits = plant.circuits
-        switch BusTurn.next(circuits.map { $0.meter }, nowMono: nowMono) {
+        switch BusTurn.next(circuits, nowMono: nowMono) {
         case .reset(let i):
             circuits[i].meter.resetEnergyStep = nil
             _ = bus.start(PZEM004T.resetEnergyRequest(slave: circuits[i].slave))
