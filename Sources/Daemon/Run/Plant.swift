@@ -8,7 +8,7 @@ import Meters
 /// change through `decideAndDrive` (the ledger decides, `CircuitOutputs` says which lines change,
 /// the plant drives them and logs relay changes with their reason).
 final class Plant {
-    private(set) var circuits: [Circuit]
+    let circuits: [Circuit]
     /// Accounts found in the journal whose meter is no longer configured: kept, never dropped,
     /// so their money survives in every snapshot.
     let orphans: [MeterSnapshot]
@@ -30,11 +30,12 @@ final class Plant {
         if let failure = replay.failure { journal.replayFailed(failure) }
         let start = CircuitOutputs(decision: journal.isDamaged ? .journalDamaged
                                                                : RelayDecision(relayOn: false, reason: .starting, led: .off))
-        circuits = []
+        var circuits: [Circuit] = []
         for meter in config.meters {
             guard let account = replay.accounts.removeValue(forKey: meter.name) else { continue }
             circuits.append(Circuit(config: meter, account: account, outputs: start, nowMono: nowMono))
         }
+        self.circuits = circuits
         var orphans: [MeterSnapshot] = []
         for name in replay.order {
             guard let account = replay.accounts[name] else { continue }
