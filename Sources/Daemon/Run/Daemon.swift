@@ -88,7 +88,8 @@ final class Daemon {
             do throws(DaemonFailure) {
                 try journal.journalStart(atMs: nowWall)
                 do { try plant.journalTariffChanges(atMs: nowWall) } catch {
-                    throw DaemonFailure(status: 2, message: "journal: " + error.message)
+                    throw DaemonFailure(status: 2, message: "journal \(config.journal.path): a changed tariff could not "
+                                                            + "be journaled: \(error.message)")
                 }
             } catch {
                 journal.close()

@@ -18,7 +18,9 @@ struct Replay {
         var usage: [String: UsageHistory] = [:]
         for meter in recovery.snapshot?.meters ?? [] {
             states[meter.name] = meter.state
-            if let atMs = recovery.snapshot?.atMs { usage[meter.name, default: UsageHistory()].record(atMs: atMs, billed: meter.state.billed) }
+            if let atMs = recovery.snapshot?.atMs {
+                usage[meter.name, default: UsageHistory()].record(atMs: atMs, billed: meter.state.billed)
+            }
             order.append(meter.name)
         }
         func fresh(_ name: String) -> AccountState {
