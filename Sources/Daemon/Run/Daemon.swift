@@ -88,8 +88,7 @@ final class Daemon {
             do throws(DaemonFailure) {
                 try journal.journalStart(atMs: nowWall)
                 do { try plant.journalTariffChanges(atMs: nowWall) } catch {
-                    throw DaemonFailure(status: 2, message: "journal \(config.journal.path): a changed tariff could not "
-                                                            + "be journaled: \(error.message)")
+                    throw DaemonFailure(status: 2, message: "journal: " + error.message)
                 }
             } catch {
                 journal.close()
