@@ -54,7 +54,7 @@ let package = Package(
 
         // The functional core: values in, values out, no system calls.
         module("ModbusRTU"),
-        module("Meters", ["ModbusRTU"]),
+        module("Meters", ["ModbusRTU", "Ledger"]),
         module("Ledger"),
         module("Journal", ["Ledger", "CSystem"]),
         module("IotaRPC", ["Ledger"]),
@@ -66,7 +66,7 @@ let package = Package(
                           "CSystem", "CCurl", "CGPIOD"]),
         .executableTarget(name: "tanglemeter", dependencies: ["Daemon"] + runtimeFix,
                           swiftSettings: swiftFlags + noInlining, linkerSettings: firmwareLink),
-        .executableTarget(name: "meter-sim", dependencies: ["ModbusRTU", "CSystem"] + runtimeFix,
+        .executableTarget(name: "meter-sim", dependencies: ["ModbusRTU", "Ledger", "CSystem"] + runtimeFix,
                           swiftSettings: swiftFlags + noInlining, linkerSettings: firmwareLink),
 
         // Unit tests (normal mode only), with one seeded generator they share.

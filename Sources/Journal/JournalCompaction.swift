@@ -74,19 +74,4 @@ extension JournalFile {
         try afterRename()
         try FileOps.syncDirectory(FileOps.parentDirectory(of: path))
     }
-
-    /// Moves a damaged journal out of the way, to `path.damaged-N` (the first N free), durably,
-    /// and closes this file; returns the new name. For the operator's recovery path: the daemon
-    /// itself should not do this and start afresh, since a fresh journal knows no credit (the
-    /// money is in the damaged file, to be restored by hand or from its valid prefix).
-    @discardableResult
-    public func setAside() throws(JournalError) -> String {
-        var n = 1
-        while try FileOps.exists(path + ".damaged-\(n)") { n += 1 }
-        let target = path + ".damaged-\(n)"
-        close()
-        try FileOps.rename(path, to: target)
-        try FileOps.syncDirectory(FileOps.parentDirectory(of: path))
-        return target
-    }
 }

@@ -48,11 +48,6 @@ public struct Account: Sendable {
     public var counter: WattHours? { latest?.counter ?? state.counter }
     public var paymentCount: Int64 { state.paymentCount }
 
-    /// Up to `limit` most recent credits, newest first (manual credits carry the digest `manual`).
-    public func recentPayments(limit: Int) -> [Payment] {
-        Array(state.recentPayments.reversed().prefix(max(limit, 0)))
-    }
-
     /// Whether this payment digest has been credited already (then there is nothing to journal).
     public func hasCredited(digest: String) -> Bool { state.creditedDigests.contains(digest) }
 

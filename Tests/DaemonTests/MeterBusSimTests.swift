@@ -4,6 +4,7 @@ import CSystem
 import Foundation
 import ModbusRTU
 import Testing
+import Config
 @testable import Daemon
 
 /// Where the firmware binaries are: $TM_BIN_DIR, or build/ at the package root.

@@ -2,6 +2,7 @@
 // explicit instants, no I/O and no clock.
 import ModbusRTU
 import Testing
+import Config
 @testable import Daemon
 
 /// The far end of a scripted line, shared by reference so the test can feed it while the bus owns the link.

@@ -8,7 +8,7 @@ import Testing
 /// Lines driven, as the plant drives them; nothing is claimed.
 final class RecordingGPIO: GPIOBackend {
     var active: [UInt32: Bool] = [:]
-    func claim(lines: [GPIOLineRequest]) throws(GPIOError) {}
+    func claim(lines: [GPIOLine]) throws(GPIOError) {}
     func set(line: UInt32, active: Bool) throws(GPIOError) { self.active[line] = active }
     func release() {}
     var statusName: String { "test" }

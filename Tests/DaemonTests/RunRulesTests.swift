@@ -1,5 +1,4 @@
 import Config
-import Control
 import Journal
 import Ledger
 import Foundation
@@ -43,13 +42,13 @@ import Testing
 /// What `status` says of the journal, from plain values.
 @Suite struct JournalHealthTests {
     @Test func spaceRunningOutIsFullAnyOtherWriteErrorIsFailing() {
-        func health(_ code: Int32) -> JournalHealth {
-            JournalGate.health(damaged: false, writeError: .system(operation: "pwrite", path: "/j", errno: code))
+        func health(_ code: Int32, damaged: Bool = false) -> String {
+            JournalGate.health(damaged: damaged, writeError: .system(operation: "pwrite", path: "/j", errno: code)).rawValue
         }
-        #expect(health(ENOSPC) == .full && health(EDQUOT) == .full && health(EFBIG) == .full)
-        #expect(health(EIO) == .failing && health(EROFS) == .failing)
-        #expect(JournalGate.health(damaged: false, writeError: nil) == .ok)
-        #expect(JournalGate.health(damaged: true, writeError: .system(operation: "pwrite", path: "/j", errno: ENOSPC)) == .damaged)
+        #expect(health(ENOSPC) == "full" && health(EDQUOT) == "full" && health(EFBIG) == "full")
+        #expect(health(EIO) == "failing" && health(EROFS) == "failing")
+        #expect(JournalGate.health(damaged: false, writeError: nil).rawValue == "ok")
+        #expect(health(ENOSPC, damaged: true) == "damaged")
     }
 }
 

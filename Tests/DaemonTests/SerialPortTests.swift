@@ -3,6 +3,7 @@
 import CSystem
 import Glibc
 import Testing
+import Config
 @testable import Daemon
 
 @Suite(.serialized) struct SerialPortTests {
@@ -55,7 +56,7 @@ import Testing
     func baudAndFormatReadBack(baud: Int, formatText: String) throws {
         let pty = try TestPty()
         defer { pty.close() }
-        let format = try SerialFormat.parse(formatText)
+        let format = try #require(SerialFormat(text: formatText[...]))
         var port = try SerialPort(device: pty.slavePath, baud: baud, format: format)
         defer { port.close() }
         var t = attributes(try #require(port.descriptor))

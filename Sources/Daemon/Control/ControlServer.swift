@@ -44,8 +44,6 @@ public final class ControlServer<Framer: ControlFraming> {
         self.reserveFD = Self.openReserve()
     }
 
-    /// The listener fd (for tests and logs).
-    public var listenerFD: Int32 { listener.fd.rawValue }
     public var clientCount: Int { clients.count }
     /// Connections subscribed with `watch`.
     public var watchers: [ControlClientID] { clients.values.filter { $0.peer.isWatching }.map { $0.peer.id } }
@@ -70,9 +68,6 @@ public final class ControlServer<Framer: ControlFraming> {
             set.append(pollfd(fd: conn.fd.rawValue, events: events, revents: 0))
         }
     }
-
-    /// Whether `fd` belongs to this server (for a loop that dispatches by fd).
-    public func owns(fd: Int32) -> Bool { fd == listener.fd.rawValue || idByFD[fd] != nil }
 
     /// Handles readiness of one of our fds.
     public func handle(fd: Int32, revents: Int16, now: Int64) {

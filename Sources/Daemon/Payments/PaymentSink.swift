@@ -23,7 +23,7 @@ extension Plant: PaymentSink {
     func paymentAccounts() -> [PollAccount] {
         var accounts: [PollAccount] = []
         for c in circuits {
-            guard let text = c.config.iotaAddress, let address = try? IotaAddress(config: text) else { continue }
+            guard let address = c.config.iotaAddress else { continue }
             accounts.append(PollAccount(meter: c.name, address: address,
                                         start: ScanStart(state: c.account.state, address: address)))
         }
@@ -33,8 +33,7 @@ extension Plant: PaymentSink {
     func scanEvents(meter: String, address: IotaAddress, payments: [Payment], watermark: UInt64?)
         -> (events: [AccountEvent], refused: [(Payment, String)])? {
         // The meter still has this address (a reload cannot change it; a restart starts afresh).
-        guard let c = circuit(named: meter), let text = c.config.iotaAddress,
-              let current = try? IotaAddress(config: text), current == address else { return nil }
+        guard let c = circuit(named: meter), c.config.iotaAddress == address else { return nil }
         return c.account.scanEvents(payments: payments, address: address.text, watermark: watermark,
                                     creditedBy: { self.meter(crediting: $0, except: meter) })
     }

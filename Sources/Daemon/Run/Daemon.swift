@@ -51,10 +51,10 @@ final class Daemon {
         do { signals = try SignalSource() } catch { throw DaemonFailure(status: 2, message: error.message) }
 
         // The bus: a device that is missing now is a meter fault, not a reason to refuse to start.
-        let timing = BusTiming(baud: config.serial.baud, format: Daemon.serialFormat(config.serial.format),
+        let timing = BusTiming(baud: config.serial.baud, format: config.serial.format,
                                responseTimeoutMs: config.serial.timeout.value)
         let port = SerialPort.closed(device: config.serial.device, baud: config.serial.baud,
-                                     format: Daemon.serialFormat(config.serial.format))
+                                     format: config.serial.format)
         bus = MeterBus(link: port, timing: timing)
 
         // GPIO: every line claimed inactive, so nothing is switched on by starting.
@@ -67,10 +67,10 @@ final class Daemon {
             gpiod = backend
             gpio = backend
         }
-        var lines: [GPIOLineRequest] = []
+        var lines: [GPIOLine] = []
         for meter in config.meters {
-            lines.append(GPIOLineRequest(offset: UInt32(meter.relay.offset), activeLow: meter.relay.activeLow))
-            if let led = meter.led { lines.append(GPIOLineRequest(offset: UInt32(led.offset), activeLow: led.activeLow)) }
+            lines.append(meter.relay)
+            if let led = meter.led { lines.append(led) }
         }
         // The journal before the lines are claimed: its lock decides whether this daemon may run at
         // all (a second daemon on the same journal must not touch the first one's lines or socket),
@@ -151,16 +151,6 @@ final class Daemon {
                    + "journal \(config.journal.path)\(journal.isDamaged ? " (DAMAGED)" : ""), payments "
                    + (config.iota.nodes.isEmpty ? "off" : "from " + config.iota.nodes.map { $0.text }.joined(separator: " then "))
                    + ", watchdog " + (watchdog.map { "\($0.device) (\($0.timeoutSeconds) s)" } ?? "off"))
-    }
-
-    static func serialFormat(_ f: Config.SerialFormat) -> SerialFormat {
-        let parity: SerialFormat.Parity
-        switch f.parity {
-        case .none: parity = .none
-        case .even: parity = .even
-        case .odd: parity = .odd
-        }
-        return SerialFormat(dataBits: f.dataBits, parity: parity, stopBits: f.stopBits)
     }
 
     var uptimeSeconds: Int64 { (Clock.monotonicMs() - startedMono) / 1000 }

@@ -1,4 +1,5 @@
 import CSystem
+import Config
 
 /// A serial device opened for Modbus RTU: raw 8-bit clean mode, exclusive, non-blocking, no flow
 /// control, at a fixed baud rate and character format. A device that vanishes (USB adapter pulled,
