@@ -109,6 +109,14 @@ public struct Account: Sendable {
         return .emergencyGranted(amount: policy.emergencyCredit, atMs: atMs)
     }
 
+    /// The emergency grant due now, with the checkpoint that must be journaled in front of it
+    /// (`withCheckpoint`); none when it is not due. Journal them before `decide`, so the decision
+    /// sees the grant.
+    public func emergencyGrantEvents(atMs: Int64) -> [AccountEvent] {
+        guard let grant = emergencyEvent(atMs: atMs) else { return [] }
+        return withCheckpoint(grant)
+    }
+
     /// Seconds until the balance reaches zero at the last 24 h's average power (`M.credit_left_s`);
     /// nil for `unknown`.
     public func creditLeftSeconds(nowMs: Int64) -> Int64? {

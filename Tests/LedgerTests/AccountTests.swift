@@ -165,6 +165,7 @@ import Testing
         let before = h.account.charged
         let events = h.account.tariffChangeEvents(atMs: 1500)
         #expect(events.count == 2)                       // the checkpoint first, then the change
+        #expect(events.first == h.account.checkpointEvent() && events.filter { if case .counterCheckpoint = $0 { true } else { false } }.count == 1)
         try h.record(events)
         #expect(h.account.charged == before)
         #expect(h.account.tariffChangeEvents(atMs: 1600).isEmpty)
@@ -190,10 +191,13 @@ import Testing
         #expect(h.account.emergencyEvent(atMs: 1000) == nil)
         try h.read(4, atMs: 2000)                         // balance exactly 0: credit ran out
         let grant = try #require(h.account.emergencyEvent(atMs: 2000))
-        try h.record(h.account.withCheckpoint(grant))
+        #expect(h.account.emergencyGrantEvents(atMs: 2000) == h.account.withCheckpoint(grant))
+        #expect(h.account.emergencyGrantEvents(atMs: 2000).count == 2)   // the 4 Wh reading was in memory
+        try h.record(h.account.emergencyGrantEvents(atMs: 2000))
         #expect(h.account.state.emergencyGranted == Nanos(1_000_000) && !h.account.state.emergencyArmed)
         try h.read(8, atMs: 3000)                         // −1 000 000: the emergency credit is used up
         #expect(h.account.emergencyEvent(atMs: 3000) == nil)  // granted once only
+        #expect(h.account.emergencyGrantEvents(atMs: 3000).isEmpty)
         try h.pay("0xb", 500_000)                         // too small to repay the debt: not re-armed
         #expect(h.account.balance == Nanos(-500_000) && !h.account.state.emergencyArmed)
         try h.pay("0xc", 600_000)                         // debt repaid, balance positive: re-armed
