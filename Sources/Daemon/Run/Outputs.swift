@@ -34,8 +34,8 @@ extension Plant {
             log.notice("\(c.name): relay \(c.outputs.relayOn ? "on" : "off") (\(c.outputs.decision.reason.rawValue)), "
                        + "balance \(c.account.balance.value) nanos")
         }
-        if let on = change.relay { drive(line: UInt32(c.config.relay.offset), active: on, of: c) }
-        if let lit = change.led, let led = c.config.led { drive(line: UInt32(led.offset), active: lit, of: c) }
+        if let on = change.relay { drive(line: c.config.relay.offset, active: on, of: c) }
+        if let lit = change.led, let led = c.config.led { drive(line: led.offset, active: lit, of: c) }
     }
 
     /// Toggles blinking LEDs whose edge is due; returns the next edge of any LED.
@@ -43,7 +43,7 @@ extension Plant {
         var next: Int64? = nil
         for c in circuits {
             if let lit = c.outputs.blink(nowMono: nowMono), let led = c.config.led {
-                drive(line: UInt32(led.offset), active: lit, of: c)
+                drive(line: led.offset, active: lit, of: c)
             }
             if let e = c.outputs.nextBlinkMono { next = min(next ?? e, e) }
         }
@@ -59,8 +59,8 @@ extension Plant {
     /// Every relay and LED off, then the lines go back to the kernel: the fail-safe way out.
     func releaseOutputs() {
         for c in circuits where c.outputs.release() {
-            drive(line: UInt32(c.config.relay.offset), active: false, of: c)
-            if let led = c.config.led { drive(line: UInt32(led.offset), active: false, of: c) }
+            drive(line: c.config.relay.offset, active: false, of: c)
+            if let led = c.config.led { drive(line: led.offset, active: false, of: c) }
         }
         gpio.release()
     }
