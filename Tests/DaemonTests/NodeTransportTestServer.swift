@@ -1,6 +1,7 @@
 // Support for NodeTransport's tests: the Python test server as a child process, TLS material made
 // with the openssl CLI, and a minimal poll(2) loop that drives a NodeTransport like the daemon does.
 import Foundation
+import CSystem
 import Glibc
 @testable import Daemon
 
