@@ -1,3 +1,5 @@
+import OS
+
 /// One output line the daemon drives: a relay or an LED.
 public struct GPIOLineRequest: Equatable, Sendable {
     /// Line offset on the chip (the number in `relay.line`, `led.line`).

@@ -1,4 +1,3 @@
-import CSystem
 import Config
 import Control
 import Journal

@@ -1,4 +1,4 @@
-import CSystem
+import OS
 import Control
 import Journal
 
@@ -24,7 +24,7 @@ extension Daemon {
     var journalHealth: JournalHealth {
         if journalDamaged { return .damaged }
         guard let error = journalWriteError else { return .ok }
-        if case .system(_, _, let code) = error, code == ENOSPC || code == EDQUOT || code == EFBIG { return .full }
+        if case .system(let failure) = error, [.ENOSPC, .EDQUOT, .EFBIG].contains(failure.errno) { return .full }
         return .failing
     }
 }
