@@ -54,7 +54,7 @@ extension Daemon {
         if old.log != new.log { return "changing log" }
         if old.watchdog != new.watchdog { return "changing watchdog.*" }
         if old.iota.nodes.isEmpty != new.iota.nodes.isEmpty { return "turning payments on or off" }
-        if old.meters.map(\.name) != new.meters.map(\.name) { return "adding, removing or renaming meters" }
+        if old.meters.map({ $0.name }) != new.meters.map({ $0.name }) { return "adding, removing or renaming meters" }
         for (a, b) in zip(old.meters, new.meters) {
             if a.modbusAddress != b.modbusAddress || a.relay != b.relay || a.led != b.led || a.model != b.model {
                 return "changing \(a.name)'s modbus.address, relay, led or model"
