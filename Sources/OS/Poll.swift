@@ -37,6 +37,15 @@ public struct PollSet {
         throw SystemError("poll", errno: .current)
     }
 
+    /// What the entry at `index` waits for.
+    public func requested(_ index: Int) -> Readiness {
+        let events = Int32(entries[index].events)
+        var result: Readiness = []
+        if events & Int32(POLLIN) != 0 { result.insert(.readable) }
+        if events & Int32(POLLOUT) != 0 { result.insert(.writable) }
+        return result
+    }
+
     /// The descriptor of the entry at `index`.
     public func descriptor(_ index: Int) -> FileDescriptor { FileDescriptor(rawValue: entries[index].fd) }
 

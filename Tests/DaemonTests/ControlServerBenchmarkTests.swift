@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 @testable import Daemon
+import OS
 
 /// DESIGN §4 figures with the echo handler (printed, not timed assertions):
 /// status requests over one connection ≥ 20,000/s, one-shot connections ≥ 3,000/s.

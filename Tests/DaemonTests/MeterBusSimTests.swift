@@ -5,6 +5,7 @@ import Foundation
 import ModbusRTU
 import Testing
 @testable import Daemon
+import OS
 
 /// Where the firmware binaries are: $TM_BIN_DIR, or build/ at the package root.
 let binDirectory: String = {
@@ -88,9 +89,10 @@ func transact(_ bus: inout MeterBus<SerialPort>, _ request: ModbusRequest, limit
     while Clock.monotonicMicros() < limit {
         set.removeAll()
         var serial = -1
-        if bus.wantsReadable, let fd = bus.link.descriptor { serial = set.add(fd) }
-        let timeout = PollSet.timeoutMs(untilMicros: bus.nextDeadline(), nowMicros: Clock.monotonicMicros())
-        _ = try set.wait(timeoutMs: timeout < 0 ? 100 : min(timeout, 100))
+        if bus.wantsReadable, let fd = bus.link.descriptor { serial = set.add(fd, .readable) }
+        // rounded up, so the turn never wakes just before the deadline and spins
+        let timeout = bus.nextDeadline().map { Int32(clamping: max(0, ($0 - Clock.monotonicMicros() + 999) / 1000)) } ?? 100
+        _ = try set.wait(timeoutMs: min(timeout, 100))
         let now = Clock.monotonicMicros()
         if serial >= 0, set.readiness(serial).wantsRead, let event = bus.handleReadable(nowMicros: now) {
             return event

@@ -1,5 +1,6 @@
 import Testing
 @testable import Daemon
+import OS
 
 @Suite struct SerialFormatTests {
     @Test(arguments: [
