@@ -26,32 +26,32 @@ public struct Errno: Equatable, Hashable, Sendable {
     public var description: String { "\(text) (\(name))" }
 
     // The codes the shell and the journal tell apart; any other is carried and shown the same way.
-    public static let EPERM = Errno(rawValue: CSystem.EPERM)
-    public static let ENOENT = Errno(rawValue: CSystem.ENOENT)
-    public static let EINTR = Errno(rawValue: CSystem.EINTR)
-    public static let EIO = Errno(rawValue: CSystem.EIO)
-    public static let ENXIO = Errno(rawValue: CSystem.ENXIO)
-    public static let EBADF = Errno(rawValue: CSystem.EBADF)
-    public static let EAGAIN = Errno(rawValue: CSystem.EAGAIN)
-    public static let ENOMEM = Errno(rawValue: CSystem.ENOMEM)
-    public static let EACCES = Errno(rawValue: CSystem.EACCES)
-    public static let EBUSY = Errno(rawValue: CSystem.EBUSY)
-    public static let EEXIST = Errno(rawValue: CSystem.EEXIST)
-    public static let ENODEV = Errno(rawValue: CSystem.ENODEV)
-    public static let ENOTDIR = Errno(rawValue: CSystem.ENOTDIR)
-    public static let EISDIR = Errno(rawValue: CSystem.EISDIR)
-    public static let EINVAL = Errno(rawValue: CSystem.EINVAL)
-    public static let ENFILE = Errno(rawValue: CSystem.ENFILE)
-    public static let EMFILE = Errno(rawValue: CSystem.EMFILE)
-    public static let ENOTTY = Errno(rawValue: CSystem.ENOTTY)
-    public static let EFBIG = Errno(rawValue: CSystem.EFBIG)
-    public static let ENOSPC = Errno(rawValue: CSystem.ENOSPC)
-    public static let EROFS = Errno(rawValue: CSystem.EROFS)
-    public static let EPIPE = Errno(rawValue: CSystem.EPIPE)
-    public static let ENAMETOOLONG = Errno(rawValue: CSystem.ENAMETOOLONG)
-    public static let ENOBUFS = Errno(rawValue: CSystem.ENOBUFS)
-    public static let EADDRINUSE = Errno(rawValue: CSystem.EADDRINUSE)
-    public static let ECONNRESET = Errno(rawValue: CSystem.ECONNRESET)
-    public static let ECONNREFUSED = Errno(rawValue: CSystem.ECONNREFUSED)
-    public static let EDQUOT = Errno(rawValue: CSystem.EDQUOT)
+    public static var EPERM: Errno { Errno(rawValue: CSystem.EPERM) }
+    public static var ENOENT: Errno { Errno(rawValue: CSystem.ENOENT) }
+    public static var EINTR: Errno { Errno(rawValue: CSystem.EINTR) }
+    public static var EIO: Errno { Errno(rawValue: CSystem.EIO) }
+    public static var ENXIO: Errno { Errno(rawValue: CSystem.ENXIO) }
+    public static var EBADF: Errno { Errno(rawValue: CSystem.EBADF) }
+    public static var EAGAIN: Errno { Errno(rawValue: CSystem.EAGAIN) }
+    public static var ENOMEM: Errno { Errno(rawValue: CSystem.ENOMEM) }
+    public static var EACCES: Errno { Errno(rawValue: CSystem.EACCES) }
+    public static var EBUSY: Errno { Errno(rawValue: CSystem.EBUSY) }
+    public static var EEXIST: Errno { Errno(rawValue: CSystem.EEXIST) }
+    public static var ENODEV: Errno { Errno(rawValue: CSystem.ENODEV) }
+    public static var ENOTDIR: Errno { Errno(rawValue: CSystem.ENOTDIR) }
+    public static var EISDIR: Errno { Errno(rawValue: CSystem.EISDIR) }
+    public static var EINVAL: Errno { Errno(rawValue: CSystem.EINVAL) }
+    public static var ENFILE: Errno { Errno(rawValue: CSystem.ENFILE) }
+    public static var EMFILE: Errno { Errno(rawValue: CSystem.EMFILE) }
+    public static var ENOTTY: Errno { Errno(rawValue: CSystem.ENOTTY) }
+    public static var EFBIG: Errno { Errno(rawValue: CSystem.EFBIG) }
+    public static var ENOSPC: Errno { Errno(rawValue: CSystem.ENOSPC) }
+    public static var EROFS: Errno { Errno(rawValue: CSystem.EROFS) }
+    public static var EPIPE: Errno { Errno(rawValue: CSystem.EPIPE) }
+    public static var ENAMETOOLONG: Errno { Errno(rawValue: CSystem.ENAMETOOLONG) }
+    public static var ENOBUFS: Errno { Errno(rawValue: CSystem.ENOBUFS) }
+    public static var EADDRINUSE: Errno { Errno(rawValue: CSystem.EADDRINUSE) }
+    public static var ECONNRESET: Errno { Errno(rawValue: CSystem.ECONNRESET) }
+    public static var ECONNREFUSED: Errno { Errno(rawValue: CSystem.ECONNREFUSED) }
+    public static var EDQUOT: Errno { Errno(rawValue: CSystem.EDQUOT) }
 }

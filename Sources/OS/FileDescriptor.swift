@@ -207,9 +207,8 @@ public struct FileDescriptor: Hashable, Sendable {
     /// poll(2) on this descriptor alone, for at most `timeoutMs` (0: just look): what it reported,
     /// empty on timeout or when a signal woke it.
     public func wait(for events: Readiness, timeoutMs: Int32) throws(SystemError) -> Readiness {
-        var set = PollSet()
-        set.add(self, events)
-        guard try set.wait(timeoutMs: timeoutMs) > 0 else { return [] }
-        return set.readiness(0)
+        var entry = pollfd(fd: rawValue, events: events.pollEvents, revents: 0)
+        guard try PollSet.count(poll(&entry, 1, timeoutMs)) > 0 else { return [] }
+        return Readiness(pollEvents: entry.revents)
     }
 }

@@ -11,10 +11,7 @@ public struct PollSet {
     /// wake); returns the index to ask `readiness(_:)` with after `wait`.
     @discardableResult
     public mutating func add(_ fd: FileDescriptor, _ events: Readiness) -> Int {
-        var mask: Int16 = 0
-        if events.contains(.readable) { mask |= Int16(POLLIN) }
-        if events.contains(.writable) { mask |= Int16(POLLOUT) }
-        entries.append(pollfd(fd: fd.rawValue, events: mask, revents: 0))
+        entries.append(pollfd(fd: fd.rawValue, events: events.pollEvents, revents: 0))
         return entries.count - 1
     }
 
@@ -32,19 +29,18 @@ public struct PollSet {
         let result = entries.withUnsafeMutableBufferPointer { buffer in
             poll(buffer.baseAddress, nfds_t(buffer.count), timeoutMs)
         }
+        return try PollSet.count(result)
+    }
+
+    /// poll(2)'s result: how many are ready; 0 for EINTR (the caller turns again), else thrown.
+    static func count(_ result: Int32) throws(SystemError) -> Int {
         if result >= 0 { return Int(result) }
         if tm_errno() == EINTR { return 0 }
         throw SystemError("poll", errno: .current)
     }
 
     /// What the entry at `index` waits for.
-    public func requested(_ index: Int) -> Readiness {
-        let events = Int32(entries[index].events)
-        var result: Readiness = []
-        if events & Int32(POLLIN) != 0 { result.insert(.readable) }
-        if events & Int32(POLLOUT) != 0 { result.insert(.writable) }
-        return result
-    }
+    public func requested(_ index: Int) -> Readiness { Readiness(pollEvents: entries[index].events) }
 
     /// The descriptor of the entry at `index`.
     public func descriptor(_ index: Int) -> FileDescriptor { FileDescriptor(rawValue: entries[index].fd) }
@@ -52,14 +48,7 @@ public struct PollSet {
     /// What poll reported for the entry at `index` (empty for an index it does not hold).
     public func readiness(_ index: Int) -> Readiness {
         guard entries.indices.contains(index) else { return [] }
-        let revents = Int32(entries[index].revents)
-        var result: Readiness = []
-        if revents & Int32(POLLIN | POLLPRI) != 0 { result.insert(.readable) }
-        if revents & Int32(POLLOUT) != 0 { result.insert(.writable) }
-        if revents & Int32(POLLHUP) != 0 { result.insert(.hangUp) }
-        if revents & Int32(POLLERR) != 0 { result.insert(.error) }
-        if revents & Int32(POLLNVAL) != 0 { result.insert(.invalid) }
-        return result
+        return Readiness(pollEvents: entries[index].revents)
     }
 
     /// Sleeps `ms` milliseconds (poll with no descriptors; a signal may end it early).
@@ -87,4 +76,24 @@ public struct Readiness: OptionSet, Sendable {
 
     /// Worth a read(2): data, or a condition a read will turn into an error.
     public var wantsRead: Bool { !isDisjoint(with: [.readable, .hangUp, .error, .invalid]) }
+
+    /// From a pollfd's `events` or `revents`.
+    init(pollEvents bits: Int16) {
+        let bits = Int32(bits)
+        var result: Readiness = []
+        if bits & Int32(POLLIN | POLLPRI) != 0 { result.insert(.readable) }
+        if bits & Int32(POLLOUT) != 0 { result.insert(.writable) }
+        if bits & Int32(POLLHUP) != 0 { result.insert(.hangUp) }
+        if bits & Int32(POLLERR) != 0 { result.insert(.error) }
+        if bits & Int32(POLLNVAL) != 0 { result.insert(.invalid) }
+        self = result
+    }
+
+    /// As a pollfd's `events` (only readable and writable can be asked for).
+    var pollEvents: Int16 {
+        var mask: Int16 = 0
+        if contains(.readable) { mask |= Int16(POLLIN) }
+        if contains(.writable) { mask |= Int16(POLLOUT) }
+        return mask
+    }
 }
