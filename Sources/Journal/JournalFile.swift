@@ -197,14 +197,12 @@ func os<T>(_ body: () throws(SystemError) -> T) throws(JournalError) -> T {
 func randomSalt() -> UInt32 {
     var salt: UInt32 = 0
     if let fd = try? FileDescriptor.open("/dev/urandom", .readOnly) {
-        if let bytes = try? fd.read(upTo: 4), bytes.count == 4 {
-            for byte in bytes { salt = salt << 8 | UInt32(byte) }
-        }
+        _ = withUnsafeMutableBytes(of: &salt) { try? fd.read(into: $0) }
         fd.close()
     }
     if salt == 0 {
         let ns = Clock.wallNanos()
-        salt = UInt32(truncatingIfNeeded: (ns / 1_000_000_000) &* 1_000_000_007 &+ ns % 1_000_000_000) | 1
+        salt = UInt32(truncatingIfNeeded: ns ^ ns >> 32) | 1
     }
     return salt
 }

@@ -26,11 +26,14 @@ public struct FileDescriptor: Hashable, Sendable {
         /// A terminal opened so must not become the process's controlling terminal.
         public static let noControllingTerminal = Options(rawValue: O_NOCTTY)
         public static let directory = Options(rawValue: O_DIRECTORY)
+
+        /// Both (see `Readiness.|`: no array literal at run time).
+        public static func | (a: Options, b: Options) -> Options { Options(rawValue: a.rawValue | b.rawValue) }
     }
 
     /// open(2); `permissions` apply (through the umask) when `.create` makes the file.
     @inline(never)
-    public static func open(_ path: String, _ access: Access, _ options: Options = [],
+    public static func open(_ path: String, _ access: Access, _ options: Options = Options(rawValue: 0),
                             permissions: UInt32 = 0o600) throws(SystemError) -> FileDescriptor {
         let mode: Int32
         switch access {
@@ -38,7 +41,7 @@ public struct FileDescriptor: Hashable, Sendable {
         case .writeOnly: mode = O_WRONLY
         case .readWrite: mode = O_RDWR
         }
-        let raw = try check("open", path) { tm_open(path, mode | options.rawValue | O_CLOEXEC, mode_t(permissions)) }
+        let raw = try check("open", path, retryingOnInterrupt { tm_open(path, mode | options.rawValue | O_CLOEXEC, mode_t(permissions)) })
         return FileDescriptor(rawValue: raw)
     }
 
@@ -49,151 +52,140 @@ public struct FileDescriptor: Hashable, Sendable {
 
     // MARK: reading and writing
 
-    /// Reads into `buffer`; nil when the call would block (non-blocking fd), 0 at end of file.
+    /// A non-blocking call's result: the count, or nil when it would have had to wait; any other
+    /// failure is thrown as `operation` on this fd.
     @inline(never)
-    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> Int? {
-        let n = retryingOnInterrupt { CSystem.read(rawValue, buffer.baseAddress, buffer.count) }
-        if n >= 0 { return n }
+    func nonBlocking(_ result: Int, _ operation: String) throws(SystemError) -> Int? {
+        if result >= 0 { return result }
         if wouldBlock() { return nil }
-        throw SystemError("read", "fd \(rawValue)", errno: .current)
+        throw SystemError(operation, "fd \(rawValue)", errno: .current)
+    }
+
+    /// Reads into `buffer`; nil when the call would block (non-blocking fd), 0 at end of file.
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> Int? {
+        try nonBlocking(retryingOnInterrupt { CSystem.read(rawValue, buffer.baseAddress, buffer.count) }, "read")
     }
 
     /// Reads up to `count` bytes. Returns nil when the call would block (non-blocking fd),
     /// an empty array at end of file.
     public func read(upTo count: Int) throws(SystemError) -> [UInt8]? {
         var buffer = [UInt8](repeating: 0, count: count)
-        let result = buffer.withUnsafeMutableBytes { raw in
-            Result { () throws(SystemError) -> Int? in try read(into: raw) }
-        }
-        guard let n = try result.get() else { return nil }
+        let result = buffer.withUnsafeMutableBytes { raw in retryingOnInterrupt { CSystem.read(rawValue, raw.baseAddress, count) } }
+        guard let n = try nonBlocking(result, "read") else { return nil }
         buffer.removeSubrange(n..<count)
         return buffer
     }
 
     /// Writes as much of `bytes` as the fd takes now; the count written (0 if it would block).
-    @inline(never)
     public func write(_ bytes: UnsafeRawBufferPointer) throws(SystemError) -> Int {
         guard bytes.count > 0 else { return 0 }
-        let n = retryingOnInterrupt { CSystem.write(rawValue, bytes.baseAddress, bytes.count) }
-        if n >= 0 { return n }
-        if wouldBlock() { return 0 }
-        throw SystemError("write", "fd \(rawValue)", errno: .current)
+        return try nonBlocking(retryingOnInterrupt { CSystem.write(rawValue, bytes.baseAddress, bytes.count) }, "write") ?? 0
     }
 
     /// Writes as much of `bytes` as the fd takes now; the count written (0 if it would block).
-    public func write<C: Collection>(_ bytes: C) throws(SystemError) -> Int where C.Element == UInt8 {
-        let contiguous = Array(bytes)
-        return try contiguous.withUnsafeBytes { raw in
-            Result { () throws(SystemError) -> Int in try write(raw) }
-        }.get()
+    public func write(_ bytes: [UInt8]) throws(SystemError) -> Int {
+        guard !bytes.isEmpty else { return 0 }
+        let result = bytes.withUnsafeBytes { raw in retryingOnInterrupt { CSystem.write(rawValue, raw.baseAddress, raw.count) } }
+        return try nonBlocking(result, "write") ?? 0
     }
 
     /// Writes all of `bytes`, waiting for a blocking fd as needed (files and terminals, not sockets).
-    public func writeAll<C: Collection>(_ bytes: C) throws(SystemError) where C.Element == UInt8 {
-        try Array(bytes).withUnsafeBytes { raw in
-            Result { () throws(SystemError) in try writeAll(raw) }
-        }.get()
+    public func writeAll(_ bytes: [UInt8]) throws(SystemError) {
+        try checkWrittenAll(bytes.withUnsafeBytes { writeAll(from: $0.baseAddress, count: $0.count, at: nil) })
     }
 
     /// Writes all of `text` (log lines, replies on stdout and stderr) without copying it.
     public func writeAll(_ text: String) throws(SystemError) {
         var copy = text
-        try copy.withUTF8 { buffer in
-            Result { () throws(SystemError) in try writeAll(UnsafeRawBufferPointer(buffer)) }
-        }.get()
+        try checkWrittenAll(copy.withUTF8 { writeAll(from: UnsafeRawPointer($0.baseAddress), count: $0.count, at: nil) })
     }
 
+    /// Writes `count` bytes from `base`, from the file offset `at` (pwrite) or the current one;
+    /// nil when all were written, else why not (0 bytes taken: EAGAIN on a descriptor, ENOSPC on
+    /// a file at an offset).
     @inline(never)
-    func writeAll(_ bytes: UnsafeRawBufferPointer) throws(SystemError) {
+    private func writeAll(from base: UnsafeRawPointer?, count: Int, at offset: Int?) -> Errno? {
         var done = 0
-        while done < bytes.count {
-            let n = try write(UnsafeRawBufferPointer(rebasing: bytes[done...]))
-            if n == 0 { throw SystemError("write", "fd \(rawValue)", errno: .EAGAIN) }
+        while done < count {
+            let pointer = base.map { $0 + done }
+            let n = retryingOnInterrupt {
+                offset.map { pwrite(rawValue, pointer, count - done, off_t($0 + done)) } ?? CSystem.write(rawValue, pointer, count - done)
+            }
+            if n < 0 { return .current }
+            if n == 0 { return offset == nil ? .EAGAIN : .ENOSPC }
             done += n
         }
+        return nil
+    }
+
+    private func checkWrittenAll(_ failure: Errno?, _ subject: String? = nil) throws(SystemError) {
+        if let failure { throw SystemError("write", subject ?? "fd \(rawValue)", errno: failure) }
     }
 
     // MARK: positioned I/O, for the journal (a retry after a short write cannot land twice)
 
     /// The whole file, read from offset 0 with pread; a file that shrinks meanwhile gives what is there.
-    @inline(never)
     public func readAll(_ subject: String) throws(SystemError) -> [UInt8] {
-        let expected = try info(subject).size
-        var bytes = [UInt8](repeating: 0, count: expected)
-        var done = 0
-        while done < expected {
-            let n = try bytes.withUnsafeMutableBytes { raw in
-                Result { () throws(SystemError) -> Int in
-                    try check("read", subject) { pread(rawValue, raw.baseAddress! + done, expected - done, off_t(done)) }
-                }
-            }.get()
-            if n == 0 { break }
-            done += n
-        }
-        if done < expected { bytes.removeSubrange(done..<expected) }
-        return bytes
+        try read(upTo: try info(subject).size, at: 0, subject)
     }
 
     /// Up to `count` bytes from `offset` (fewer at the end of the file); never moves the file offset.
+    @inline(never)
     public func read(upTo count: Int, at offset: Int, _ subject: String) throws(SystemError) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
-        let n = try bytes.withUnsafeMutableBytes { raw in
-            Result { () throws(SystemError) -> Int in
-                try check("read", subject) { pread(rawValue, raw.baseAddress, count, off_t(offset)) }
+        let done = bytes.withUnsafeMutableBytes { raw in
+            var done = 0
+            while done < count {
+                let n = retryingOnInterrupt { pread(rawValue, raw.baseAddress! + done, count - done, off_t(offset + done)) }
+                if n < 0 { return -1 }
+                if n == 0 { break }   // the end of the file
+                done += n
             }
-        }.get()
-        bytes.removeSubrange(n..<count)
+            return done
+        }
+        if done < 0 { throw SystemError("read", subject, errno: .current) }
+        bytes.removeSubrange(done..<count)
         return bytes
     }
 
     /// Writes all of `bytes` at `offset` with pwrite. A regular file that takes no bytes is full:
     /// ENOSPC (the kernel would say so at the next try).
-    @inline(never)
     public func writeAll(_ bytes: [UInt8], at offset: Int, _ subject: String) throws(SystemError) {
-        var done = 0
-        while done < bytes.count {
-            let n = try bytes.withUnsafeBytes { raw in
-                Result { () throws(SystemError) -> Int in
-                    try check("write", subject) { pwrite(rawValue, raw.baseAddress! + done, bytes.count - done, off_t(offset + done)) }
-                }
-            }.get()
-            if n == 0 { throw SystemError("write", subject, errno: .ENOSPC) }
-            done += n
-        }
+        try checkWrittenAll(bytes.withUnsafeBytes { writeAll(from: $0.baseAddress, count: $0.count, at: offset) }, subject)
     }
 
     // MARK: durability and size
 
     /// fsync(2): data and metadata on stable storage.
     public func sync(_ subject: String) throws(SystemError) {
-        _ = try check("fsync", subject) { fsync(rawValue) }
+        _ = try check("fsync", subject, retryingOnInterrupt { fsync(rawValue) })
     }
 
     /// fdatasync(2): the data (and the size), not the timestamps.
     public func syncData(_ subject: String) throws(SystemError) {
-        _ = try check("fdatasync", subject) { fdatasync(rawValue) }
+        _ = try check("fdatasync", subject, retryingOnInterrupt { fdatasync(rawValue) })
     }
 
     public func truncate(to length: Int, _ subject: String) throws(SystemError) {
-        _ = try check("ftruncate", subject) { ftruncate(rawValue, off_t(length)) }
+        _ = try check("ftruncate", subject, retryingOnInterrupt { ftruncate(rawValue, off_t(length)) })
     }
 
     /// fstat(2) of the open file.
     public func info(_ subject: String) throws(SystemError) -> FileInfo {
         var st = stat()
-        _ = try check("fstat", subject) { fstat(rawValue, &st) }
+        _ = try check("fstat", subject, retryingOnInterrupt { fstat(rawValue, &st) })
         return FileInfo(st)
     }
 
     // MARK: flags, locks, readiness
 
     public func setNonBlocking() throws(SystemError) {
-        let flags = try check("fcntl(F_GETFL)", "fd \(rawValue)") { tm_fcntl_getfl(rawValue) }
-        _ = try check("fcntl(F_SETFL)", "fd \(rawValue)") { tm_fcntl_setfl(rawValue, flags | O_NONBLOCK) }
+        let flags = try check("fcntl(F_GETFL)", "fd \(rawValue)", retryingOnInterrupt { tm_fcntl_getfl(rawValue) })
+        _ = try check("fcntl(F_SETFL)", "fd \(rawValue)", retryingOnInterrupt { tm_fcntl_setfl(rawValue, flags | O_NONBLOCK) })
     }
 
     public func setCloseOnExec() throws(SystemError) {
-        _ = try check("fcntl(F_SETFD)", "fd \(rawValue)") { tm_fcntl_setfd_cloexec(rawValue) }
+        _ = try check("fcntl(F_SETFD)", "fd \(rawValue)", retryingOnInterrupt { tm_fcntl_setfd_cloexec(rawValue) })
     }
 
     /// flock(LOCK_EX | LOCK_NB): true when taken, false when another open file holds it. The lock
@@ -208,7 +200,7 @@ public struct FileDescriptor: Hashable, Sendable {
     /// empty on timeout or when a signal woke it.
     public func wait(for events: Readiness, timeoutMs: Int32) throws(SystemError) -> Readiness {
         var entry = pollfd(fd: rawValue, events: events.pollEvents, revents: 0)
-        guard try PollSet.count(poll(&entry, 1, timeoutMs)) > 0 else { return [] }
+        guard try PollSet.count(poll(&entry, 1, timeoutMs)) > 0 else { return .nothing }
         return Readiness(pollEvents: entry.revents)
     }
 }

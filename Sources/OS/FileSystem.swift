@@ -33,11 +33,11 @@ public enum FileSystem {
     }
 
     public static func rename(_ from: String, to: String) throws(SystemError) {
-        _ = try check("rename", "\(from) to \(to)") { CSystem.rename(from, to) }
+        _ = try check("rename", "\(from) to \(to)", retryingOnInterrupt { CSystem.rename(from, to) })
     }
 
     public static func symlink(_ target: String, at path: String) throws(SystemError) {
-        _ = try check("symlink", path) { CSystem.symlink(target, path) }
+        _ = try check("symlink", path, retryingOnInterrupt { CSystem.symlink(target, path) })
     }
 
     /// Where the symbolic link at `path` points; nil if it is not one or cannot be read.
@@ -51,12 +51,12 @@ public enum FileSystem {
     }
 
     public static func setPermissions(_ path: String, _ permissions: UInt32) throws(SystemError) {
-        _ = try check("chmod", path) { chmod(path, mode_t(permissions & 0o7777)) }
+        _ = try check("chmod", path, retryingOnInterrupt { chmod(path, mode_t(permissions & 0o7777)) })
     }
 
     /// chown(2) of the group alone.
     public static func setGroup(_ path: String, _ group: UInt32) throws(SystemError) {
-        _ = try check("chown", path) { chown(path, uid_t.max, group) }
+        _ = try check("chown", path, retryingOnInterrupt { chown(path, uid_t.max, group) })
     }
 
     /// Runs `body` with the process umask set to `mask`, then restores it. The umask is
@@ -121,17 +121,16 @@ public enum FileSystem {
     @inline(never)
     public static func replace(_ path: String, with bytes: [UInt8], temporary: String, permissions: UInt32,
                                durability: Durability) throws(SystemError) {
-        let fd = try FileDescriptor.open(temporary, .writeOnly, [.create, .truncate], permissions: permissions)
-        do {
-            try fd.writeAll(bytes, at: 0, temporary)
-            if durability != .atomic { try fd.sync(temporary) }
+        let fd = try FileDescriptor.open(temporary, .writeOnly, .create | .truncate, permissions: permissions)
+        do throws(SystemError) {
+            do {
+                try fd.writeAll(bytes, at: 0, temporary)
+                if durability != .atomic { try fd.sync(temporary) }
+            } catch {
+                fd.close()
+                throw error
+            }
             fd.close()
-        } catch {
-            fd.close()
-            try? removeIfPresent(temporary)
-            throw error
-        }
-        do {
             try rename(temporary, to: path)
         } catch {
             try? removeIfPresent(temporary)
@@ -148,9 +147,7 @@ public enum FileSystem {
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
+            let name = withUnsafeBytes(of: &entry.pointee.d_name) { String(cString: $0.baseAddress!.assumingMemoryBound(to: CChar.self)) }
             if name != "." && name != ".." { names.append(name) }
         }
         return names

@@ -47,7 +47,7 @@ public struct PollSet {
 
     /// What poll reported for the entry at `index` (empty for an index it does not hold).
     public func readiness(_ index: Int) -> Readiness {
-        guard entries.indices.contains(index) else { return [] }
+        guard entries.indices.contains(index) else { return .nothing }
         return Readiness(pollEvents: entries[index].revents)
     }
 
@@ -75,25 +75,38 @@ public struct Readiness: OptionSet, Sendable {
     public static let invalid = Readiness(rawValue: 1 << 4)
 
     /// Worth a read(2): data, or a condition a read will turn into an error.
-    public var wantsRead: Bool { !isDisjoint(with: [.readable, .hangUp, .error, .invalid]) }
+    public var wantsRead: Bool { containsAny(.readable | .hangUp | .error | .invalid) }
+
+    /// Nothing at all (cheaper than SetAlgebra's `isEmpty`, which compares with a new empty set).
+    public var isEmpty: Bool { rawValue == 0 }
+
+    /// Whether any of `other` is here.
+    public func containsAny(_ other: Readiness) -> Bool { rawValue & other.rawValue != 0 }
+
+    /// Both: a plain bit-or (an array literal of options would build an array at run time in the
+    /// firmware, which is compiled without inlining).
+    public static func | (a: Readiness, b: Readiness) -> Readiness { Readiness(rawValue: a.rawValue | b.rawValue) }
+
+    /// Nothing (what poll says of an fd that is not ready). Not `[]`: see `|`.
+    public static var nothing: Readiness { Readiness(rawValue: 0) }
 
     /// From a pollfd's `events` or `revents`.
     init(pollEvents bits: Int16) {
         let bits = Int32(bits)
-        var result: Readiness = []
-        if bits & Int32(POLLIN | POLLPRI) != 0 { result.insert(.readable) }
-        if bits & Int32(POLLOUT) != 0 { result.insert(.writable) }
-        if bits & Int32(POLLHUP) != 0 { result.insert(.hangUp) }
-        if bits & Int32(POLLERR) != 0 { result.insert(.error) }
-        if bits & Int32(POLLNVAL) != 0 { result.insert(.invalid) }
-        self = result
+        var raw: UInt8 = 0
+        if bits & Int32(POLLIN | POLLPRI) != 0 { raw |= Readiness.readable.rawValue }
+        if bits & Int32(POLLOUT) != 0 { raw |= Readiness.writable.rawValue }
+        if bits & Int32(POLLHUP) != 0 { raw |= Readiness.hangUp.rawValue }
+        if bits & Int32(POLLERR) != 0 { raw |= Readiness.error.rawValue }
+        if bits & Int32(POLLNVAL) != 0 { raw |= Readiness.invalid.rawValue }
+        self.init(rawValue: raw)
     }
 
     /// As a pollfd's `events` (only readable and writable can be asked for).
     var pollEvents: Int16 {
         var mask: Int16 = 0
-        if contains(.readable) { mask |= Int16(POLLIN) }
-        if contains(.writable) { mask |= Int16(POLLOUT) }
+        if containsAny(.readable) { mask |= Int16(POLLIN) }
+        if containsAny(.writable) { mask |= Int16(POLLOUT) }
         return mask
     }
 }

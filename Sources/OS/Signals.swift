@@ -9,17 +9,10 @@ public enum Signal: Equatable, Sendable {
     /// SIGHUP: `reload`.
     case reload
 
-    var number: Int32 {
-        switch self {
-        case .terminate: return SIGTERM
-        case .interrupt: return SIGINT
-        case .reload: return SIGHUP
-        }
-    }
 }
 
-/// The `handled` signals delivered as data through a non-blocking signalfd that joins the poll
-/// set, so no handler ever runs in the middle of the loop's work. SIGPIPE is ignored: a write to a
+/// SIGTERM, SIGINT and (with `reload`) SIGHUP delivered as data through a non-blocking signalfd
+/// that joins the poll set, so no handler ever runs in the middle of the loop's work. SIGPIPE is ignored: a write to a
 /// closed socket returns EPIPE instead of killing the process. SIGXFSZ too: a write past
 /// RLIMIT_FSIZE returns EFBIG, which the journal reports as a refused write.
 ///
@@ -29,11 +22,14 @@ public final class SignalSource {
     public let fd: FileDescriptor
     private var mask = sigset_t()
 
-    public init(handling handled: [Signal] = [.terminate, .interrupt, .reload]) throws(SystemError) {
+    /// `reload: false` leaves SIGHUP its default action (meter-sim: a hang-up ends it).
+    public init(reload: Bool = true) throws(SystemError) {
         if tm_ignore_sigpipe() != 0 { throw SystemError("signal(SIGPIPE)") }
         if tm_ignore_sigxfsz() != 0 { throw SystemError("signal(SIGXFSZ)") }
         sigemptyset(&mask)
-        for signal in handled { sigaddset(&mask, signal.number) }
+        sigaddset(&mask, SIGTERM)
+        sigaddset(&mask, SIGINT)
+        if reload { sigaddset(&mask, SIGHUP) }
         // Blocked first, so a signal arriving before the fd exists waits for it instead of
         // killing the process by its default action.
         if tm_block_signals(&mask) != 0 { throw SystemError("sigprocmask") }

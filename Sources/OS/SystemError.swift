@@ -34,12 +34,19 @@ func retryingOnInterrupt<T: BinaryInteger>(_ call: () -> T) -> T {
     }
 }
 
-/// `retryingOnInterrupt`, and a failure thrown as `SystemError(operation, subject)`.
-@inline(__always)
-func check<T: BinaryInteger>(_ operation: String, _ subject: String, _ call: () -> T) throws(SystemError) -> T {
-    let result = retryingOnInterrupt(call)
+/// A call's result, or its failure thrown as `SystemError(operation, subject)` with errno; the
+/// call is made inside `retryingOnInterrupt` by the caller. One function, never inlined or
+/// specialized, so that each wrapper costs a call and not a copy of the error path.
+@inline(never)
+func check(_ operation: String, _ subject: String, _ result: Int) throws(SystemError) -> Int {
     if result < 0 { throw SystemError(operation, subject, errno: .current) }
     return result
+}
+
+/// `check` for the calls that return a C int.
+@inline(__always)
+func check(_ operation: String, _ subject: String, _ result: Int32) throws(SystemError) -> Int32 {
+    Int32(truncatingIfNeeded: try check(operation, subject, Int(result)))
 }
 
 /// Whether errno says a non-blocking call would have had to wait.

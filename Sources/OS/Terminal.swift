@@ -32,7 +32,7 @@ public enum Terminal {
     public static func openSerial(_ device: String, baud: Int, dataBits: Int, parity: SerialParity,
                                   stopBits: Int) throws(SystemError) -> FileDescriptor {
         guard let speed = speed(forBaud: baud) else { throw SystemError("set the baud rate of", device, errno: .EINVAL) }
-        let fd = try FileDescriptor.open(device, .readWrite, [.noControllingTerminal, .nonBlocking])
+        let fd = try FileDescriptor.open(device, .readWrite, .noControllingTerminal | .nonBlocking)
         do {
             try configure(fd, device, speed: speed,
                           flags: controlFlags(dataBits: dataBits, parity: parity, stopBits: stopBits), parity: parity != .none)
@@ -49,9 +49,9 @@ public enum Terminal {
                                   parity: Bool) throws(SystemError) {
         let raw = fd.rawValue
         // A second daemon (or a stray `minicom`) on the same bus would interleave requests.
-        _ = try check("ioctl(TIOCEXCL)", device) { tm_ioctl_exclusive(raw) }
+        _ = try check("ioctl(TIOCEXCL)", device, retryingOnInterrupt { tm_ioctl_exclusive(raw) })
         var settings = termios()
-        _ = try check("tcgetattr", device) { tcgetattr(raw, &settings) }
+        _ = try check("tcgetattr", device, retryingOnInterrupt { tcgetattr(raw, &settings) })
         // No echo, no line editing, no CR/NL mapping, no XON/XOFF: Modbus frames carry any byte.
         cfmakeraw(&settings)
         settings.c_iflag &= ~(tcflag_t(IXON) | tcflag_t(IXOFF) | tcflag_t(IXANY))
@@ -64,24 +64,24 @@ public enum Terminal {
             cc[Int(VMIN)] = 0
             cc[Int(VTIME)] = 0
         }
-        _ = try check("cfsetispeed", device) { cfsetispeed(&settings, speed) }
-        _ = try check("cfsetospeed", device) { cfsetospeed(&settings, speed) }
-        _ = try check("tcsetattr", device) { tcsetattr(raw, TCSANOW, &settings) }
+        _ = try check("cfsetispeed", device, retryingOnInterrupt { cfsetispeed(&settings, speed) })
+        _ = try check("cfsetospeed", device, retryingOnInterrupt { cfsetospeed(&settings, speed) })
+        _ = try check("tcsetattr", device, retryingOnInterrupt { tcsetattr(raw, TCSANOW, &settings) })
 
         // The speed is checked; the format bits are not, because drivers that cannot do parity
         // (ptys force CS8 without parity) keep their own, and a wrong format then shows as CRC
         // errors in the bus counters rather than as a port that will not open.
         var applied = termios()
-        _ = try check("tcgetattr", device) { tcgetattr(raw, &applied) }
+        _ = try check("tcgetattr", device, retryingOnInterrupt { tcgetattr(raw, &applied) })
         if cfgetospeed(&applied) != speed || cfgetispeed(&applied) != speed {
             throw SystemError("tcsetattr (baud rate not applied)", device, errno: .EINVAL)
         }
-        _ = try check("tcflush", device) { tcflush(raw, TCIOFLUSH) }
+        _ = try check("tcflush", device, retryingOnInterrupt { tcflush(raw, TCIOFLUSH) })
     }
 
     /// tcflush(TCIFLUSH): drops whatever the driver has buffered for reading.
     public static func flushInput(_ fd: FileDescriptor, _ device: String) throws(SystemError) {
-        _ = try check("tcflush", device) { tcflush(fd.rawValue, TCIFLUSH) }
+        _ = try check("tcflush", device, retryingOnInterrupt { tcflush(fd.rawValue, TCIFLUSH) })
     }
 
     /// The termios c_cflag bits for a character format (CSIZE, PARENB, PARODD, CSTOPB).

@@ -25,7 +25,7 @@ public enum TextFileError: Error, Equatable, Sendable {
 /// file system can still block a read: keep the configuration on local storage.)
 public func readTextFile(_ path: String) throws(TextFileError) -> String {
     let fd: FileDescriptor
-    do { fd = try FileDescriptor.open(path, .readOnly, [.nonBlocking, .noControllingTerminal]) } catch { throw .system(error) }
+    do { fd = try FileDescriptor.open(path, .readOnly, .nonBlocking | .noControllingTerminal) } catch { throw .system(error) }
     defer { fd.close() }
     let info: FileInfo
     do { info = try fd.info(path) } catch { throw .system(error) }

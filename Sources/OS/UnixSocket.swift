@@ -31,7 +31,7 @@ public enum UnixSocket {
     }
 
     public static func listen(_ fd: FileDescriptor, backlog: Int32, path: String) throws(SystemError) {
-        _ = try check("listen", path) { CSystem.listen(fd.rawValue, backlog) }
+        _ = try check("listen", path, retryingOnInterrupt { CSystem.listen(fd.rawValue, backlog) })
     }
 
     /// Accepts one connection as a non-blocking fd; nil when none is waiting (EAGAIN).
@@ -53,7 +53,7 @@ public enum UnixSocket {
 
     /// Reads into `buffer`; nil when it would block, 0 at end of stream.
     public static func receive(_ fd: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> Int? {
-        do { return try fd.read(into: buffer) } catch { throw error.about("") }
+        try fd.read(into: buffer)
     }
 
     /// Closes the write side: the peer reads end of stream after what was sent.
@@ -93,7 +93,7 @@ public enum UnixSocket {
         if tm_unix_address(path, &addr, &len) != 0 {
             throw SystemError(operation, path, errno: .ENAMETOOLONG)
         }
-        return try check(operation, path) { call(&addr, len) }
+        return try check(operation, path, retryingOnInterrupt { call(&addr, len) })
     }
 }
 

@@ -14,29 +14,22 @@ public struct WatchdogDevice {
     /// Asks for a timeout of `seconds`; returns what the driver set (it may round it).
     public func setTimeout(seconds: Int32) throws(SystemError) -> Int32 {
         var value = seconds
-        _ = try check("set the timeout of", path) { tm_watchdog_set_timeout(fd.rawValue, &value) }
+        _ = try check("set the timeout of", path, retryingOnInterrupt { tm_watchdog_set_timeout(fd.rawValue, &value) })
         return value
     }
 
     /// A keepalive: any byte but `V`.
-    public func pet() throws(SystemError) { try writeByte(0, "pet watchdog") }
+    public func pet() throws(SystemError) {
+        var byte: UInt8 = 0
+        if try check("pet watchdog", path, retryingOnInterrupt { write(fd.rawValue, &byte, 1) }) != 1 {
+            throw SystemError("pet watchdog", path, errno: .EAGAIN)
+        }
+    }
 
     /// The magic close: the watchdog stops. Only for a deliberate stop.
     public func disarm() {
-        try? writeByte(UInt8(ascii: "V"), "disarm watchdog")
+        var magic = UInt8(ascii: "V")
+        _ = write(fd.rawValue, &magic, 1)
         fd.close()
-    }
-
-    private func writeByte(_ byte: UInt8, _ operation: String) throws(SystemError) {
-        var value = byte
-        let written: Int
-        do {
-            written = try withUnsafeBytes(of: &value) { raw in
-                Result { () throws(SystemError) -> Int in try fd.write(raw) }
-            }.get()
-        } catch {
-            throw SystemError(operation, path, errno: error.errno)
-        }
-        if written != 1 { throw SystemError(operation, path, errno: .EAGAIN) }
     }
 }

@@ -30,7 +30,7 @@ struct Simulator {
             meter.saturates = options.energySaturates
             return meter
         }
-        do { signals = try SignalSource(handling: [.terminate, .interrupt]) } catch { throw .system(error) }
+        do { signals = try SignalSource(reload: false) } catch { throw .system(error) }
         faults = FaultInjector(options: options, seed: options.seed ?? UInt64(bitPattern: Clock.monotonicMicros()))
         let timing = options.wireBaud.map { FrameTiming.forBaud($0, bitsPerCharacter: 10) }
         transmitter = Transmitter(timing: timing)
@@ -47,7 +47,7 @@ struct Simulator {
             let now = Clock.monotonicMicros()
             fds.removeAll()
             let signalIndex = fds.add(signals.fd, .readable)
-            let linkIndex = fds.add(link.master, transmitter.isBlocked ? [.readable, .writable] : .readable)
+            let linkIndex = fds.add(link.master, transmitter.isBlocked ? .readable | .writable : .readable)
             let stdinIndex = stdinOpen ? fds.add(.standardInput, .readable) : nil
             do { _ = try fds.wait(timeoutMs: timeoutMillis(now: now)) } catch {
                 writeAll(2, "meter-sim: \(error.message)\n")

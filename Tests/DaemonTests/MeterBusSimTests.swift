@@ -90,8 +90,11 @@ func transact(_ bus: inout MeterBus<SerialPort>, _ request: ModbusRequest, limit
         set.removeAll()
         var serial = -1
         if bus.wantsReadable, let fd = bus.link.descriptor { serial = set.add(fd, .readable) }
-        // rounded up, so the turn never wakes just before the deadline and spins
-        let timeout = bus.nextDeadline().map { Int32(clamping: max(0, ($0 - Clock.monotonicMicros() + 999) / 1000)) } ?? 100
+        // rounded up, so the turn never wakes just before the deadline and spins; a deadline in
+        // the past may be Int64.min ("do not wait"), so nothing is subtracted from it
+        let before = Clock.monotonicMicros()
+        var timeout: Int32 = 100
+        if let deadline = bus.nextDeadline() { timeout = deadline <= before ? 0 : Int32(clamping: (deadline - before) / 1000 + 1) }
         _ = try set.wait(timeoutMs: min(timeout, 100))
         let now = Clock.monotonicMicros()
         if serial >= 0, set.readiness(serial).wantsRead, let event = bus.handleReadable(nowMicros: now) {

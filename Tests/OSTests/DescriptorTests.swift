@@ -33,7 +33,7 @@ import Testing
 
     @Test func writingToAClosedPipeIsEPIPE() throws {
         let pipe = Pipe()
-        let signals = try SignalSource(handling: [])   // SIGPIPE ignored from here on
+        let signals = try SignalSource()   // SIGPIPE ignored from here on
         defer { signals.close() }
         pipe.closeReadEnd()
         #expect(throws: SystemError("write", "fd \(pipe.writeEnd.rawValue)", errno: .EPIPE)) { try pipe.writeEnd.write([1]) }
@@ -101,7 +101,7 @@ import Testing
     }
 
     @Test func signalsArriveAsDataOnTheSignalFD() throws {
-        let source = try SignalSource(handling: [.reload])
+        let source = try SignalSource()
         defer { source.close() }
         #expect(try source.readPending() == [])
         raise(SIGHUP)

@@ -39,22 +39,22 @@ import Testing
 @Suite struct InterruptRetryTests {
     @Test func anInterruptedCallIsMadeAgainUntilItAnswers() throws {
         var calls = 0
-        let result = try check("read", "fake") { () -> Int in
+        let result = try check("read", "fake", retryingOnInterrupt { () -> Int in
             calls += 1
             if calls <= 2 { tm_set_errno(EINTR); return -1 }
             return 42
-        }
+        })
         #expect(result == 42 && calls == 3)
     }
 
     @Test func anyOtherFailureIsThrownAtOnceWithItsErrno() {
         var calls = 0
         #expect(throws: SystemError("read", "fake", errno: .EIO)) {
-            try check("read", "fake") { () -> Int32 in
+            try check("read", "fake", retryingOnInterrupt { () -> Int32 in
                 calls += 1
                 if calls == 1 { tm_set_errno(EINTR) } else { tm_set_errno(EIO) }
                 return -1
-            }
+            })
         }
         #expect(calls == 2)
     }

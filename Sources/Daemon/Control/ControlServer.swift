@@ -62,9 +62,9 @@ public final class ControlServer<Framer: ControlFraming> {
         set.reserveCapacity(set.count + clients.count + 1)
         if !closed && acceptPausedUntil == nil { set.add(listener.fd, .readable) }
         for conn in clients.values {
-            var events: Readiness = []
-            if wantsInput(conn) { events.insert(.readable) }
-            if conn.pendingOutput > 0 { events.insert(.writable) }
+            var events = Readiness.nothing
+            if wantsInput(conn) { events = events | .readable }
+            if conn.pendingOutput > 0 { events = events | .writable }
             set.add(conn.fd, events)
         }
     }
@@ -79,14 +79,14 @@ public final class ControlServer<Framer: ControlFraming> {
             return
         }
         guard let id = idByFD[fd.rawValue], let conn = clients[id] else { return }
-        if !readiness.isDisjoint(with: [.error, .invalid]) { drop(conn); return }
+        if readiness.containsAny(.error | .invalid) { drop(conn); return }
         if conn.pendingOutput > 0 || readiness.contains(.writable) {
             // Output drained below the mark: answer the requests that waited for it.
             if !flush(conn, now: now) || !answerPending(conn, now: now) { return }
         }
         // POLLHUP: the peer closed both directions; nothing we send can arrive any more.
         if readiness.contains(.hangUp) && !readiness.contains(.readable) { drop(conn); return }
-        if !readiness.isDisjoint(with: [.readable, .hangUp]) && wantsInput(conn) {
+        if readiness.containsAny(.readable | .hangUp) && wantsInput(conn) {
             readOnce(conn, now: now)
         }
     }

@@ -113,9 +113,9 @@ public final class NodeTransport {
     /// Lets libcurl act on one fd that poll reported ready.
     public func handle(fd: FileDescriptor, readiness: Readiness) {
         var mask: Int32 = 0
-        if !readiness.isDisjoint(with: [.readable, .hangUp, .error]) { mask |= CURL_CSELECT_IN }
-        if !readiness.isDisjoint(with: [.writable, .error]) { mask |= CURL_CSELECT_OUT }
-        if !readiness.isDisjoint(with: [.error, .invalid]) { mask |= CURL_CSELECT_ERR }
+        if readiness.containsAny(.readable | .hangUp | .error) { mask |= CURL_CSELECT_IN }
+        if readiness.containsAny(.writable | .error) { mask |= CURL_CSELECT_OUT }
+        if readiness.containsAny(.error | .invalid) { mask |= CURL_CSELECT_ERR }
         act(socket: fd.rawValue, mask: mask)
     }
 
@@ -157,7 +157,7 @@ public final class NodeTransport {
         switch what {
         case CURL_POLL_IN: watched[fd] = .readable
         case CURL_POLL_OUT: watched[fd] = .writable
-        case CURL_POLL_INOUT: watched[fd] = [.readable, .writable]
+        case CURL_POLL_INOUT: watched[fd] = .readable | .writable
         default: watched[fd] = nil  // CURL_POLL_REMOVE
         }
     }

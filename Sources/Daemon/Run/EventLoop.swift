@@ -57,7 +57,8 @@ extension Daemon {
             // 3. What to wait on.
             fds.removeAll()
             let signalIndex = fds.add(signals.fd, .readable)
-            let busIndex = bus.wantsReadable ? bus.link.descriptor.map { fds.add($0, .readable) } : nil
+            var busIndex: Int? = nil
+            if bus.wantsReadable, let busFD = bus.link.descriptor { busIndex = fds.add(busFD, .readable) }
             let serverStart = fds.count
             server.appendPollDescriptors(to: &fds)
             let nodeStart = fds.count
@@ -80,11 +81,13 @@ extension Daemon {
                let event = bus.handleReadable(nowMicros: Clock.monotonicMicros()) {
                 handle(busEvent: event, nowMono: now)
             }
-            for i in serverStart..<nodeStart where !fds.readiness(i).isEmpty {
-                server.handle(fd: fds.descriptor(i), readiness: fds.readiness(i), now: now)
+            for i in serverStart..<nodeStart {
+                let readiness = fds.readiness(i)
+                if !readiness.isEmpty { server.handle(fd: fds.descriptor(i), readiness: readiness, now: now) }
             }
-            for i in nodeStart..<fds.count where !fds.readiness(i).isEmpty {
-                payments?.handle(fd: fds.descriptor(i), readiness: fds.readiness(i))
+            for i in nodeStart..<fds.count {
+                let readiness = fds.readiness(i)
+                if !readiness.isEmpty { payments?.handle(fd: fds.descriptor(i), readiness: readiness) }
             }
         }
         shutdown()

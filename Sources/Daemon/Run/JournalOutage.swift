@@ -24,7 +24,8 @@ extension Daemon {
     var journalHealth: JournalHealth {
         if journalDamaged { return .damaged }
         guard let error = journalWriteError else { return .ok }
-        if case .system(let failure) = error, [.ENOSPC, .EDQUOT, .EFBIG].contains(failure.errno) { return .full }
+        if case .system(let failure) = error,
+           failure.errno == .ENOSPC || failure.errno == .EDQUOT || failure.errno == .EFBIG { return .full }
         return .failing
     }
 }

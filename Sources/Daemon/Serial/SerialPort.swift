@@ -79,8 +79,8 @@ public struct SerialPort: SerialLink {
         guard let bytes, bytes.isEmpty else { return bytes ?? [] }
         // With VMIN=0 VTIME=0 an idle line also reads 0 bytes, so only POLLHUP tells a hung-up
         // terminal (pty master closed, USB adapter unplugged) from a quiet one.
-        let seen = (try? fd.wait(for: .readable, timeoutMs: 0)) ?? []
-        if !seen.isDisjoint(with: [.hangUp, .error, .invalid]) {
+        let seen = (try? fd.wait(for: .readable, timeoutMs: 0)) ?? .nothing
+        if seen.containsAny(.hangUp | .error | .invalid) {
             close()
             throw .hangUp(device: device)
         }
