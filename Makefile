@@ -168,11 +168,15 @@ firmware-aarch64: build/aarch64-toolset.json build/gpiod-abi.ok
 # --- tests ----------------------------------------------------------------------------------
 # End-to-end tests run the firmware binaries; the aarch64 pass runs the same tests under qemu.
 # -p no:cacheprovider: no .pytest_cache in the work tree.
-E2E_PYTEST = $(PYTEST) -q -p no:cacheprovider --timeout=$(E2E_TIMEOUT) Tests/EndToEnd
+# Tests/e2e.sh runs them E2E_JOBS side by side (pytest-xdist), then the `serial` ones (latency and
+# elapsed-time assertions) alone.
+E2E_JOBS   ?= 3
+E2E_PYTEST = PY=$(PY) E2E_JOBS=$(E2E_JOBS) bash Tests/e2e.sh
+E2E_ARGS   = -q -p no:cacheprovider --timeout=$(E2E_TIMEOUT)
 # The x86_64 pass also checks the node stand-in itself against IOTA's recorded replies (once: it
 # is the same Python on both passes).
 e2e: venv firmware
-	$(E2E_PYTEST) Tests/support/test_fake_node.py
+	$(E2E_PYTEST) $(E2E_ARGS) Tests/EndToEnd Tests/support/test_fake_node.py
 
 # The same tests on the Pi build under qemu-user; tests that cannot run there are marked x86_only.
 # E2E_AARCH64_ONLY: test files instead of the whole suite. `make check` runs the whole aarch64 suite
@@ -184,8 +188,7 @@ E2E_AARCH64_CORE := Tests/EndToEnd/test_daemon.py Tests/EndToEnd/test_daemon_sta
                     Tests/EndToEnd/test_gpiod_start.py Tests/EndToEnd/test_meter_sim.py
 e2e-aarch64: venv firmware-aarch64
 	TM_BIN_DIR=build/aarch64 TM_RUNNER="qemu-aarch64-static -L /" \
-	  $(PYTEST) -q -p no:cacheprovider --timeout=$(E2E_TIMEOUT) -m "not x86_only" \
-	  $(or $(E2E_AARCH64_ONLY),Tests/EndToEnd)
+	  $(E2E_PYTEST) -m "not x86_only" $(E2E_ARGS) $(or $(E2E_AARCH64_ONLY),Tests/EndToEnd)
 
 fuzz:
 	@FUZZ_MAX_SECONDS=$(FUZZ_SECONDS) bash Tests/Fuzz/run.sh $(FUZZ_RUNS)
@@ -225,7 +228,7 @@ check-trixie: firmware-aarch64
 	bash Tests/trixie/vm.sh
 
 e2e-trixie: venv firmware-aarch64
-	PY=$(CURDIR)/$(PY) E2E_TIMEOUT=$(E2E_TIMEOUT) bash Tests/trixie/e2e-chroot.sh $(E2E_TRIXIE_ARGS)
+	PY=$(CURDIR)/$(PY) E2E_TIMEOUT=$(E2E_TIMEOUT) E2E_JOBS=$(E2E_JOBS) bash Tests/trixie/e2e-chroot.sh $(E2E_TRIXIE_ARGS)
 
 # The story on simulated hardware (Tests/demo/demo.sh, etc/demo.conf): two meters on a meter-sim bus,
 # the IOTA node stand-in on loopback, the daemon with sim GPIO. Stops everything it started.

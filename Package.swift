@@ -57,7 +57,7 @@ let package = Package(
 
         // The functional core: values in, values out, no system calls.
         module("ModbusRTU"),
-        module("Meters", ["ModbusRTU"]),
+        module("Meters", ["ModbusRTU", "Ledger"]),
         module("Ledger"),
         module("Journal", ["Ledger", "OS"]),
         module("IotaRPC", ["Ledger"]),
@@ -69,7 +69,7 @@ let package = Package(
                           "OS", "CCurl", "CGPIOD"]),
         .executableTarget(name: "tanglemeter", dependencies: ["Daemon"] + runtimeFix,
                           swiftSettings: swiftFlags + noInlining, linkerSettings: firmwareLink),
-        .executableTarget(name: "meter-sim", dependencies: ["ModbusRTU", "OS"] + runtimeFix,
+        .executableTarget(name: "meter-sim", dependencies: ["ModbusRTU", "Ledger", "OS"] + runtimeFix,
                           swiftSettings: swiftFlags + noInlining, linkerSettings: firmwareLink),
 
         // Unit tests (normal mode only), with one seeded generator they share.

@@ -9,7 +9,7 @@
 # last line, "N passed, M failed, K skipped" summed over every stage — the line CI reads. The
 # exit status is non-zero when any stage failed.
 #
-# Counts: a pytest stage contributes its summary line, `swift test` its Swift Testing summary, a
+# Counts: a pytest stage contributes its summary lines, `swift test` its Swift Testing summary, a
 # runner printing "N passed, M failed" (the VM tests) that line, the fuzz stage one per target, any
 # other stage (a build) one for the whole stage.
 set -uo pipefail
@@ -31,11 +31,13 @@ sum_of() { grep -oE "[0-9]+ ($1)\b" | awk '{ n += $1 } END { print n + 0 }'; }
 count() {
     local log="$1" status="$2" summary passed=0 failed=0 skipped=0
     # pytest: "==== 3 failed, 40 passed, 2 skipped in 12.3s ====" (or -q: without the '=').
-    summary="$(grep -E '^(=+ )?[0-9]+ [a-z]+.* in [0-9.]+s' "$log" | tail -n 1)"
+    # Every such line: an e2e stage runs pytest twice (Tests/e2e.sh: side by side, then the serial
+    # tests), and deselected tests are the other pass's, not skipped ones.
+    summary="$(grep -E '^(=+ )?[0-9]+ [a-z]+.* in [0-9.]+s' "$log")"
     if [[ -n "$summary" ]]; then
         passed=$(sum_of 'passed' <<< "$summary")
         failed=$(sum_of 'failed|errors?' <<< "$summary")
-        skipped=$(sum_of 'skipped|xfailed|deselected' <<< "$summary")
+        skipped=$(sum_of 'skipped|xfailed' <<< "$summary")
     elif grep -qE '^[0-9]+ passed, [0-9]+ failed' "$log"; then
         # A runner of our own (Tests/vm/tests.sh): "N passed, M failed".
         summary="$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)"

@@ -40,6 +40,7 @@ static inline int tm_errno(void) { return errno; }
 // errno's C name ("ENOENT"), glibc 2.32+; declared here because <string.h> shows it only
 // under _GNU_SOURCE. NULL for a code it cannot name.
 extern const char *strerrorname_np(int errnum);
+// For the OS tests of the EINTR rule: a fake call sets errno as a real one would.
 static inline void tm_set_errno(int value) { errno = value; }
 
 // open(2) and fcntl(2) are variadic in C.
@@ -52,7 +53,6 @@ static inline int tm_fcntl_setfd_cloexec(int fd) { return fcntl(fd, F_SETFD, FD_
 static inline int tm_ioctl_exclusive(int fd) { return ioctl(fd, TIOCEXCL); }
 // Reads back the TIOCEXCL flag (Linux >= 3.8): tests prove the port holds its line exclusively.
 static inline int tm_ioctl_get_exclusive(int fd, int *exclusive) { return ioctl(fd, TIOCGEXCL, exclusive); }
-static inline int tm_ioctl_bytes_readable(int fd, int *count) { return ioctl(fd, FIONREAD, count); }
 // SIOCOUTQ (= TIOCOUTQ) on a Unix stream socket: bytes sent that the peer has not read yet.
 static inline int tm_ioctl_bytes_unread_by_peer(int fd, int *count) { return ioctl(fd, TIOCOUTQ, count); }
 // A hardware watchdog's timeout in seconds; the driver may round it and writes back what it set.
@@ -61,17 +61,10 @@ static inline int tm_watchdog_set_timeout(int fd, int *seconds) { return ioctl(f
 // Function-like macros from <sys/stat.h>.
 static inline int tm_is_socket(mode_t mode) { return S_ISSOCK(mode); }
 static inline int tm_is_dir(mode_t mode) { return S_ISDIR(mode); }
-static inline int tm_is_reg(mode_t mode) { return S_ISREG(mode); }
 
-// Wait-status macros from <sys/wait.h>.
+// Wait-status macros from <sys/wait.h> (the tests wait for the processes they start).
 static inline int tm_wifexited(int status) { return WIFEXITED(status); }
 static inline int tm_wexitstatus(int status) { return WEXITSTATUS(status); }
-static inline int tm_wifsignaled(int status) { return WIFSIGNALED(status); }
-static inline int tm_wtermsig(int status) { return WTERMSIG(status); }
-
-// stdio's stdout/stderr are macros or externs whose Swift import differs between
-// glibc versions; flushing through a function keeps callers portable.
-static inline void tm_flush_stdout(void) { fflush(stdout); }
 
 // SO_PEERCRED fills a struct ucred, which glibc hides behind _GNU_SOURCE; its layout is fixed
 // by the kernel ABI (pid, uid, gid as 32-bit values), so read it into plain integers.

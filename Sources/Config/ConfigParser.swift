@@ -1,3 +1,4 @@
+import IotaRPC
 import Ledger
 
 extension Configuration {
@@ -147,10 +148,10 @@ struct ConfigParser {
             }
             return nil
         }
-        config.relay.offset = relayLine
+        config.relay.offset = UInt32(clamping: relayLine)   // 0…1023, checked by Keys.lineOffsets
         config.tariff = tariff
         if let ledLine = draft.ledLine {
-            config.led = GPIOLine(offset: ledLine, activeLow: draft.ledActiveLow)
+            config.led = GPIOLine(offset: UInt32(clamping: ledLine), activeLow: draft.ledActiveLow)
         } else if let line = draft.keyLines["led.active_low"] {
             problem(line, "led.active_low", "set without led.line")
         }
@@ -167,7 +168,7 @@ struct ConfigParser {
     mutating func checkConflicts() {
         var addresses: [Int: (String, Int)] = [:]
         var lines: [Int: (String, Int)] = [:]
-        var iotaAddresses: [String: (String, Int)] = [:]
+        var iotaAddresses: [IotaAddress: (String, Int)] = [:]
         for draft in drafts where !draft.failedKeys.contains("modbus.address") {
             let addressLine = draft.keyLines["modbus.address"] ?? draft.line
             if let (other, line) = addresses[draft.config.modbusAddress] {

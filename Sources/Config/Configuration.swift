@@ -30,33 +30,9 @@ public struct Configuration: Equatable, Sendable {
 public struct SerialSettings: Equatable, Sendable {
     public var device = "/dev/ttyUSB0"
     public var baud = 9600
-    public var format = SerialFormat(dataBits: 8, parity: .none, stopBits: 1)
+    public var format = SerialFormat.eightNoneOne
     /// Modbus response timeout.
     public var timeout = Milliseconds(300)
-}
-
-/// `serial.format`: `8N1`, `8N2`, `8E1` …
-public struct SerialFormat: Equatable, Sendable {
-    public var dataBits: Int        // 5…8
-    public var parity: Parity
-    public var stopBits: Int        // 1 or 2
-
-    public init(dataBits: Int, parity: Parity, stopBits: Int) {
-        self.dataBits = dataBits
-        self.parity = parity
-        self.stopBits = stopBits
-    }
-
-    public var text: String { "\(dataBits)\(parity.letter)\(stopBits)" }
-}
-
-/// Serial parity.
-public enum Parity: Equatable, Sendable {
-    case none, even, odd
-
-    public var letter: String {
-        switch self { case .none: return "N"; case .even: return "E"; case .odd: return "O" }
-    }
 }
 
 /// `socket.*`: the control socket.
@@ -132,16 +108,20 @@ public enum LogTarget: String, Equatable, Sendable {
 /// `model`: the supported meter models, as the Meters module defines them.
 public typealias MeterModel = Meters.MeterModel
 
-/// A GPIO output line (relay or LED).
+/// A GPIO output line (relay or LED), as configured and as the GPIO backends claim it.
 public struct GPIOLine: Equatable, Sendable {
     /// Line offset on the chip (also the file name under `gpio.sim_dir`), 0…1023.
-    public var offset: Int
+    public var offset: UInt32
+    /// The device is on when the line is low (`relay.active_low`, `led.active_low`).
     public var activeLow: Bool
 
-    public init(offset: Int, activeLow: Bool) {
+    public init(offset: UInt32, activeLow: Bool) {
         self.offset = offset
         self.activeLow = activeLow
     }
+
+    /// The physical level for a logical state: active-low inverts.
+    public func level(active: Bool) -> Bool { active != activeLow }
 }
 
 /// One `[meter NAME]` section: a circuit, its meter, relay, LED and account.
@@ -153,8 +133,8 @@ public struct MeterConfig: Equatable, Sendable {
     public var modbusAddress = 1
     public var relay: GPIOLine
     public var led: GPIOLine? = nil
-    /// `0x` + 64 lowercase hex digits; nil: credit only by admin command.
-    public var iotaAddress: String? = nil
+    /// Where this meter's payments arrive, parsed once here; nil: credit only by admin command.
+    public var iotaAddress: IotaAddress? = nil
     public var tariff: Tariff
     /// Open the relay when power stays above this for `maxPowerGrace`; nil: no limit.
     public var maxPower: Deciwatts? = nil

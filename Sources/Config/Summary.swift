@@ -42,7 +42,7 @@ extension Configuration {
             entry("relay.active_low", yesNo(meter.relay.activeLow))
             entry("led.line", meter.led.map { "\($0.offset)" })
             entry("led.active_low", meter.led.map { yesNo($0.activeLow) })
-            entry("iota.address", meter.iotaAddress)
+            entry("iota.address", meter.iotaAddress?.text)
             entry("tariff", "\(meter.tariff.pricePerKWh.iotaText) IOTA/kWh")
             entry("max_power", meter.maxPower.map(QuantityText.power))
             entry("max_power.grace", meter.maxPowerGrace.text)

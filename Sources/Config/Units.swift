@@ -30,8 +30,7 @@ enum QuantityText {
 
     /// Watts with one decimal when needed: `2300W`, `2300.5W`.
     static func power(_ power: Deciwatts) -> String {
-        let value = power.value
-        return value % 10 == 0 ? "\(value / 10)W" : "\(value / 10).\(value.magnitude % 10)W"
+        FixedPoint.format(Int128(power.value), decimals: 1, trimmingZeros: true) + "W"
     }
 }
 
@@ -39,41 +38,11 @@ enum QuantityText {
 /// number may have decimals only as far as the result stays a whole number of base units.
 /// nil on any malformed text, unknown unit, inexact fraction or overflow.
 func parseQuantity(_ text: Substring, units: [(String, Int64)]) -> Int64? {
-    var numberEnd = text.startIndex
-    while numberEnd < text.endIndex, let c = text[numberEnd].asciiValue,
-          (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) || c == UInt8(ascii: ".") {
-        numberEnd = text.index(after: numberEnd)
-    }
-    let number = text[..<numberEnd]
-    var unit = text[numberEnd...]
-    while unit.first == " " { unit = unit.dropFirst() }
+    let (number, unit) = splitQuantity(text)
     for (name, factor) in units where name == unit {
-        return scaledDecimal(number, factor: factor)
+        return (try? DecimalNumber(number, maxFractionDigits: 18))?.times(factor)
     }
     return nil
-}
-
-/// `number × factor` for an unsigned decimal `number`, if that is a whole number that fits Int64.
-func scaledDecimal(_ number: Substring, factor: Int64) -> Int64? {
-    let parts = number.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-    guard let wholeText = parts.first, !wholeText.isEmpty, wholeText.utf8.count <= 19,
-          let whole = Int64(wholeText), whole >= 0 else { return nil }
-    var product = Int128(whole) * Int128(factor)
-    if parts.count == 2 {
-        let fractionText = parts[1]
-        // 18 digits keep 10^digits inside Int64; more cannot be exact for any factor we use.
-        guard !fractionText.isEmpty, fractionText.utf8.count <= 18,
-              fractionText.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-              let fraction = Int64(fractionText) else { return nil }
-        var scale: Int128 = 1
-        for _ in 0..<fractionText.utf8.count { scale *= 10 }
-        let scaled = Int128(fraction) * Int128(factor)
-        guard scaled % scale == 0 else { return nil }
-        product += scaled / scale
-    }
-    guard wholeText.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-          product <= Int128(Int64.max) else { return nil }
-    return Int64(product)
 }
 
 /// `value` in the largest unit of `units` (ascending factors) that divides it: `60s` → `1min`.

@@ -41,19 +41,10 @@ enum Values {
 
     /// `8N1`, `8N2`, `8E1`, `7O1` …: data bits 5…8, parity N/E/O, stop bits 1 or 2.
     static func serialFormat(_ text: Substring) throws(Expected) -> SerialFormat {
-        let bytes = Array(text.utf8)
-        let expected = Expected("data bits 5…8, parity N/E/O, stop bits 1…2, like 8N1 or 8N2")
-        guard bytes.count == 3, bytes[0] >= UInt8(ascii: "5"), bytes[0] <= UInt8(ascii: "8"),
-              bytes[2] == UInt8(ascii: "1") || bytes[2] == UInt8(ascii: "2") else { throw expected }
-        let parity: Parity
-        switch bytes[1] {
-        case UInt8(ascii: "N"): parity = .none
-        case UInt8(ascii: "E"): parity = .even
-        case UInt8(ascii: "O"): parity = .odd
-        default: throw expected
+        guard let format = SerialFormat(text: text) else {
+            throw Expected("data bits 5…8, parity N/E/O, stop bits 1…2, like 8N1 or 8N2")
         }
-        return SerialFormat(dataBits: Int(bytes[0] - UInt8(ascii: "0")), parity: parity,
-                            stopBits: Int(bytes[2] - UInt8(ascii: "0")))
+        return format
     }
 
     /// Octal permission bits, 3 or 4 digits (`0660`, `660`), at most 0777.
@@ -117,8 +108,8 @@ enum Values {
 
     /// `0x` + 64 hex digits, normalised to lowercase: IotaRPC's own rule, so the configuration
     /// and the payment decoder can never disagree on what an address is.
-    static func iotaAddress(_ text: Substring) throws(Expected) -> String {
-        do { return try IotaAddress(config: String(text)).text } catch {
+    static func iotaAddress(_ text: Substring) throws(Expected) -> IotaAddress {
+        do { return try IotaAddress(config: String(text)) } catch {
             throw Expected("0x followed by 64 hex digits")
         }
     }

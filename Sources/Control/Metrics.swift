@@ -12,7 +12,7 @@ extension Reply {
         for m in meters { family.sample(labels: [("meter", m.name), ("reason", m.reason.rawValue)], "1") }
         // With a damaged journal the money figures are unknown (see `status`): no samples.
         let money = view.moneyKnown ? meters : []
-        family.gauge("balance_nanos", "Credit left: credited minus charged, in nanos.", money) { decimal($0.balanceNanos) }
+        family.gauge("balance_nanos", "Credit left: credited minus charged, in nanos.", money) { FixedPoint.format($0.balanceNanos, decimals: 0) }
         family.counter("credited_nanos_total", "Money credited, in nanos.", money) { "\($0.credited.value)" }
         family.counter("charged_nanos_total", "Money charged for energy, in nanos.", money) { "\($0.charged.value)" }
         family.counter("billed_wh_total", "Energy billed, in Wh.", money) { "\($0.billed.value)" }
@@ -23,12 +23,12 @@ extension Reply {
         family.gauge("meter_up", "1 when the meter answers.", meters) { $0.meterOK ? "1" : "0" }
         let read = meters.filter { $0.reading != nil }
         family.gauge("meter_energy_wh", "The meter's own energy counter, in Wh.", read) { "\($0.reading?.energyWh ?? 0)" }
-        family.gauge("power_watts", "Active power.", read) { fixed($0.reading?.powerDeciwatts ?? 0, decimals: 1) }
-        family.gauge("voltage_volts", "Voltage.", read) { fixed($0.reading?.voltageDecivolts ?? 0, decimals: 1) }
-        family.gauge("current_amperes", "Current.", read) { fixed($0.reading?.currentMilliamps ?? 0, decimals: 3) }
-        family.gauge("frequency_hertz", "Mains frequency.", read) { fixed($0.reading?.frequencyDecihertz ?? 0, decimals: 1) }
-        family.gauge("power_factor", "Power factor.", read) { fixed($0.reading?.powerFactorHundredths ?? 0, decimals: 2) }
-        family.gauge("reading_age_seconds", "Age of the last reading.", read) { fixed($0.reading?.ageMs ?? 0, decimals: 3) }
+        family.gauge("power_watts", "Active power.", read) { FixedPoint.format(Int128($0.reading?.powerDeciwatts ?? 0), decimals: 1) }
+        family.gauge("voltage_volts", "Voltage.", read) { FixedPoint.format(Int128($0.reading?.voltageDecivolts ?? 0), decimals: 1) }
+        family.gauge("current_amperes", "Current.", read) { FixedPoint.format(Int128($0.reading?.currentMilliamps ?? 0), decimals: 3) }
+        family.gauge("frequency_hertz", "Mains frequency.", read) { FixedPoint.format(Int128($0.reading?.frequencyDecihertz ?? 0), decimals: 1) }
+        family.gauge("power_factor", "Power factor.", read) { FixedPoint.format(Int128($0.reading?.powerFactorHundredths ?? 0), decimals: 2) }
+        family.gauge("reading_age_seconds", "Age of the last reading.", read) { FixedPoint.format(Int128($0.reading?.ageMs ?? 0), decimals: 3) }
         family.counter("modbus_reads_total", "Successful reads of the meter.", meters) { "\($0.counters.reads)" }
         family.counter("modbus_timeouts_total", "Reads that timed out.", meters) { "\($0.counters.timeouts)" }
         family.counter("modbus_crc_errors_total", "Replies with a bad CRC.", meters) { "\($0.counters.crcErrors)" }

@@ -25,14 +25,14 @@ extension Reply {
             let reading = m.reading
             data(p + "relay", m.relayOn ? "on" : "off")
             data(p + "reason", m.reason.rawValue)
-            data(p + "balance_nanos", known ? decimal(m.balanceNanos) : "unknown")
+            data(p + "balance_nanos", known ? FixedPoint.format(m.balanceNanos, decimals: 0) : "unknown")
             data(p + "credited_nanos", known ? "\(m.credited.value)" : "unknown")
             data(p + "charged_nanos", known ? "\(m.charged.value)" : "unknown")
             data(p + "billed_wh", known ? "\(m.billed.value)" : "unknown")
             data(p + "meter_energy_wh", "\(reading?.energyWh ?? 0)")
-            data(p + "power_w", fixed(reading?.powerDeciwatts ?? 0, decimals: 1))
-            data(p + "voltage_v", fixed(reading?.voltageDecivolts ?? 0, decimals: 1))
-            data(p + "current_a", fixed(reading?.currentMilliamps ?? 0, decimals: 3))
+            data(p + "power_w", FixedPoint.format(Int128(reading?.powerDeciwatts ?? 0), decimals: 1))
+            data(p + "voltage_v", FixedPoint.format(Int128(reading?.voltageDecivolts ?? 0), decimals: 1))
+            data(p + "current_a", FixedPoint.format(Int128(reading?.currentMilliamps ?? 0), decimals: 3))
             data(p + "meter", m.meterOK ? "ok" : "fault")
             data(p + "payments", known ? "\(m.payments)" : "unknown")
             data(p + "credit_left_s", known ? (m.creditLeftSeconds.map { "\($0)" } ?? "unknown") : "unknown")
@@ -52,18 +52,18 @@ extension Reply {
         data(p + "meter", m.meterOK ? "ok" : "fault")
         data(p + "model", m.model)
         if let r = m.reading {
-            data(p + "voltage_v", fixed(r.voltageDecivolts, decimals: 1))
-            data(p + "current_a", fixed(r.currentMilliamps, decimals: 3))
-            data(p + "power_w", fixed(r.powerDeciwatts, decimals: 1))
+            data(p + "voltage_v", FixedPoint.format(Int128(r.voltageDecivolts), decimals: 1))
+            data(p + "current_a", FixedPoint.format(Int128(r.currentMilliamps), decimals: 3))
+            data(p + "power_w", FixedPoint.format(Int128(r.powerDeciwatts), decimals: 1))
             data(p + "energy_wh", "\(r.energyWh)")
-            data(p + "frequency_hz", fixed(r.frequencyDecihertz, decimals: 1))
-            data(p + "power_factor", fixed(r.powerFactorHundredths, decimals: 2))
+            data(p + "frequency_hz", FixedPoint.format(Int128(r.frequencyDecihertz), decimals: 1))
+            data(p + "power_factor", FixedPoint.format(Int128(r.powerFactorHundredths), decimals: 2))
             data(p + "alarm", r.alarm ? "on" : "off")
             for (index, phase) in r.phases.enumerated() {
                 let line = p + "l\(index + 1)."
-                data(line + "voltage_v", fixed(phase.voltageDecivolts, decimals: 1))
-                data(line + "current_a", fixed(phase.currentMilliamps, decimals: 3))
-                data(line + "power_w", fixed(phase.powerDeciwatts, decimals: 1))
+                data(line + "voltage_v", FixedPoint.format(Int128(phase.voltageDecivolts), decimals: 1))
+                data(line + "current_a", FixedPoint.format(Int128(phase.currentMilliamps), decimals: 3))
+                data(line + "power_w", FixedPoint.format(Int128(phase.powerDeciwatts), decimals: 1))
             }
             data(p + "reading_age_ms", "\(r.ageMs)")
         }
@@ -91,7 +91,7 @@ extension Reply {
 /// sent as each poll of meter M completes. `energy_wh` is the meter's own counter.
 public func watchLine(unixMs: Int64, meter m: MeterStatusView, moneyKnown: Bool = true) -> String {
     var reply = Reply()
-    reply.raw("\(unixMs) \(m.name) relay=\(m.relayOn ? "on" : "off") balance_nanos=\(moneyKnown ? decimal(m.balanceNanos) : "unknown")"
-              + " power_w=\(fixed(m.reading?.powerDeciwatts ?? 0, decimals: 1)) energy_wh=\(m.reading?.energyWh ?? 0)")
+    reply.raw("\(unixMs) \(m.name) relay=\(m.relayOn ? "on" : "off") balance_nanos=\(moneyKnown ? FixedPoint.format(m.balanceNanos, decimals: 0) : "unknown")"
+              + " power_w=\(FixedPoint.format(Int128(m.reading?.powerDeciwatts ?? 0), decimals: 1)) energy_wh=\(m.reading?.energyWh ?? 0)")
     return reply.text
 }

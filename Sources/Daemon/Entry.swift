@@ -5,10 +5,8 @@ import Control
 /// Version of the daemon and of the socket protocol's `version` reply.
 public let tanglemeterVersion = "0.1.0"
 
-let defaultConfigPath = "/etc/tanglemeter.conf"
-
 let usageText = """
-usage: tanglemeter [-c FILE]            run in the foreground (default /etc/tanglemeter.conf)
+usage: tanglemeter [-c FILE]            run in the foreground (default \(Configuration.defaultPath))
        tanglemeter -c FILE --check      validate FILE, print a summary, exit 0 or 1
        tanglemeter -c FILE --scan       find the meters on FILE's bus: ADDRESS MODEL ENERGY_WH per meter
        tanglemeter -c FILE query CMD…   send one request to the running daemon, print its data lines
@@ -28,7 +26,7 @@ enum Invocation: Equatable {
 
 /// Parses argv (without the program name). Returns nil and an error text for bad arguments.
 func parseArguments(_ args: [String]) -> (Invocation?, String?) {
-    var config = defaultConfigPath
+    var config = Configuration.defaultPath
     var i = 0
     var check = false
     var scan = false

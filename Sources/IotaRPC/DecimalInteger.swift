@@ -29,10 +29,4 @@ enum DecimalInteger {
         guard let wide = int128(text), wide >= Int128(Int64.min), wide <= Int128(Int64.max) else { return nil }
         return Int64(wide)
     }
-
-    /// A non-negative integer that fits UInt64 (checkpoint numbers).
-    static func uint64(_ text: String) -> UInt64? {
-        guard let wide = int128(text), wide >= 0, wide <= Int128(UInt64.max) else { return nil }
-        return UInt64(wide)
-    }
 }

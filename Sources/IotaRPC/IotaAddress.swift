@@ -83,8 +83,6 @@ public struct TransactionDigest: Hashable, Sendable {
 /// Coin-type strings: the node writes `0x2::iota::IOTA` (fullnode, short system address) or the
 /// 64-digit form (indexer). Compared with the address part normalised.
 public enum CoinType {
-    public static let iota = "0x2::iota::IOTA"
-
     /// Whether `text` names the IOTA coin, in short or long form.
     @inline(never)
     public static func isIOTA(_ text: String) -> Bool {

@@ -19,16 +19,6 @@ public enum RPCRequest {
         return body(id: id, method: "iotax_queryTransactionBlocks", params: params)
     }
 
-    /// `iotax_getBalance` of `address` in IOTA.
-    public static func getBalance(id: Int64, address: IotaAddress) -> [UInt8] {
-        var params: [UInt8] = [UInt8(ascii: "[")]
-        JSONText.appendString(address.text, to: &params)
-        JSONText.append(",", to: &params)
-        JSONText.appendString(CoinType.iota, to: &params)
-        params.append(UInt8(ascii: "]"))
-        return body(id: id, method: "iotax_getBalance", params: params)
-    }
-
     /// `iota_getLatestCheckpointSequenceNumber`: the node's height, for the staleness check.
     public static func latestCheckpoint(id: Int64) -> [UInt8] {
         body(id: id, method: "iota_getLatestCheckpointSequenceNumber", params: Array("[]".utf8))

@@ -62,21 +62,4 @@ extension JournalFile {
             try FileSystem.replace(path, with: bytes, temporary: path + ".tmp", permissions: 0o600, durability: .durable)
         }
     }
-
-    /// Moves a damaged journal out of the way, to `path.damaged-N` (the first N free), durably,
-    /// and closes this file; returns the new name. For the operator's recovery path: the daemon
-    /// itself should not do this and start afresh, since a fresh journal knows no credit (the
-    /// money is in the damaged file, to be restored by hand or from its valid prefix).
-    @discardableResult
-    public func setAside() throws(JournalError) -> String {
-        var n = 1
-        while try os({ () throws(SystemError) in try FileSystem.exists(path + ".damaged-\(n)") }) { n += 1 }
-        let target = path + ".damaged-\(n)"
-        close()
-        try os { () throws(SystemError) in
-            try FileSystem.rename(path, to: target)
-            try FileSystem.syncDirectory(FileSystem.parentDirectory(of: path))
-        }
-        return target
-    }
 }

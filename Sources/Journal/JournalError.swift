@@ -17,8 +17,6 @@ public enum JournalError: Error, Equatable, Sendable {
     case damaged(path: String, offset: Int, reason: String)
     /// An earlier failure left the file in a state this process cannot vouch for: reopen it.
     case unusable(path: String, reason: String)
-    /// A journaled event did not apply to the recovered state.
-    case replay(meter: String, reason: String)
     /// Another process holds the journal's lock (`holder`: `pid N`, as its lock file says).
     case locked(path: String, holder: String)
 
@@ -36,8 +34,6 @@ public enum JournalError: Error, Equatable, Sendable {
             return "journal \(path) is damaged at byte \(offset): \(reason)"
         case .unusable(let path, let reason):
             return "journal \(path) must be reopened: \(reason)"
-        case .replay(let meter, let reason):
-            return "replaying the journal for meter \(meter): \(reason)"
         case .locked(let path, let holder):
             return "journal \(path) is in use by \(holder) (it holds \(path).lock): one daemon per journal"
         }

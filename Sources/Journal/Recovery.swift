@@ -8,7 +8,8 @@
 /// - `damage`: a record that fails its check or does not decode, followed by valid data (or the
 ///   header itself is bad). Never skipped: the file is left untouched, appending is refused, and
 ///   `snapshot`/`events` hold only what precedes the damage. The daemon then opens every relay,
-///   reports `journal damaged`, and waits for an operator (DESIGN §3.5); see `JournalFile.setAside`.
+///   reports `journal damaged`, and waits for an operator (DESIGN §3.5; README, "The journal":
+///   restore a copy, or move the file away by hand and start empty).
 public struct Recovery: Sendable {
     public var snapshot: JournalSnapshot?
     public var events: [JournalEvent] = []

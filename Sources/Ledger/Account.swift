@@ -48,11 +48,6 @@ public struct Account: Sendable {
     public var counter: WattHours? { latest?.counter ?? state.counter }
     public var paymentCount: Int64 { state.paymentCount }
 
-    /// Up to `limit` most recent credits, newest first (manual credits carry the digest `manual`).
-    public func recentPayments(limit: Int) -> [Payment] {
-        Array(state.recentPayments.reversed().prefix(max(limit, 0)))
-    }
-
     /// Whether this payment digest has been credited already (then there is nothing to journal).
     public func hasCredited(digest: String) -> Bool { state.creditedDigests.contains(digest) }
 
@@ -112,6 +107,14 @@ public struct Account: Sendable {
         guard policy.emergencyCredit.value > 0, state.emergencyArmed,
               state.credited.value > 0, balance.value <= 0 else { return nil }
         return .emergencyGranted(amount: policy.emergencyCredit, atMs: atMs)
+    }
+
+    /// The emergency grant due now, with the checkpoint that must be journaled in front of it
+    /// (`withCheckpoint`); none when it is not due. Journal them before `decide`, so the decision
+    /// sees the grant.
+    public func emergencyGrantEvents(atMs: Int64) -> [AccountEvent] {
+        guard let grant = emergencyEvent(atMs: atMs) else { return [] }
+        return withCheckpoint(grant)
     }
 
     /// Seconds until the balance reaches zero at the last 24 h's average power (`M.credit_left_s`);

@@ -25,21 +25,7 @@ public struct Nanos: Hashable, Comparable, Sendable {
     }
 
     /// The amount as an exact decimal IOTA text with trailing zeros trimmed: `2.5`, `-0.000000001`, `3`.
-    public var iotaText: String {
-        let negative = value < 0
-        // magnitude as UInt64 so Int64.min does not trap on negation
-        let magnitude = value.magnitude
-        let whole = magnitude / UInt64(Nanos.perIOTA)
-        var fraction = magnitude % UInt64(Nanos.perIOTA)
-        var text = (negative ? "-" : "") + "\(whole)"
-        if fraction != 0 {
-            var digits = 9
-            while fraction % 10 == 0 { fraction /= 10; digits -= 1 }
-            let raw = "\(fraction)"
-            text += "." + String(repeating: "0", count: digits - raw.count) + raw
-        }
-        return text
-    }
+    public var iotaText: String { FixedPoint.format(Int128(value), decimals: 9, trimmingZeros: true) }
 }
 
 extension Nanos {
@@ -70,44 +56,18 @@ public func parseDecimal(_ text: Substring, scaleDigits: Int, what: String) thro
     let bad = { (reason: String) -> LedgerError in .invalidAmount(text: String(text), reason: reason) }
     // 10^18 is the largest power of ten in Int64: a larger scale could not hold even the number 1.
     guard (0...18).contains(scaleDigits) else { throw bad("at most 18 decimals can be represented") }
-    var whole: Int64 = 0
-    var fraction: Int64 = 0
-    var fractionDigits = 0
-    var seenDot = false
-    var seenDigit = false
-    for byte in text.utf8 {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"):
-            let digit = Int64(byte - UInt8(ascii: "0"))
-            seenDigit = true
-            if seenDot {
-                fractionDigits += 1
-                if fractionDigits > scaleDigits {
-                    throw bad(scaleDigits == 0 ? "\(what) must be a whole number"
-                                               : "at most \(scaleDigits) decimals for \(what)")
-                }
-                fraction = fraction * 10 + digit
-            } else {
-                let (times10, o1) = whole.multipliedReportingOverflow(by: 10)
-                let (next, o2) = times10.addingReportingOverflow(digit)
-                if o1 || o2 { throw bad("too large") }
-                whole = next
-            }
-        case UInt8(ascii: "."):
-            if seenDot || !seenDigit { throw bad("expected a decimal number like 2.5") }
-            if scaleDigits == 0 { throw bad("\(what) must be a whole number") }
-            seenDot = true
-        default:
-            throw bad("expected a non-negative decimal number")
+    let number: DecimalNumber
+    do { number = try DecimalNumber(text, maxFractionDigits: scaleDigits) } catch {
+        switch error {
+        case .tooManyDecimals:
+            throw bad(scaleDigits == 0 ? "\(what) must be a whole number" : "at most \(scaleDigits) decimals for \(what)")
+        case .misplacedPoint: throw bad("expected a decimal number like 2.5")
+        case .notADigit: throw bad("expected a non-negative decimal number")
+        case .tooLarge: throw bad("too large")
         }
     }
-    if !seenDigit || (seenDot && fractionDigits == 0) { throw bad("expected a decimal number like 2.5") }
     var scale: Int64 = 1
     for _ in 0..<scaleDigits { scale *= 10 }
-    var fractionScale: Int64 = 1
-    for _ in 0..<(scaleDigits - fractionDigits) { fractionScale *= 10 }
-    let (scaledWhole, o1) = whole.multipliedReportingOverflow(by: scale)
-    let (total, o2) = scaledWhole.addingReportingOverflow(fraction * fractionScale)
-    if o1 || o2 { throw bad("too large") }
-    return total
+    guard let value = number.times(scale) else { throw bad("too large") }
+    return value
 }

@@ -28,11 +28,7 @@ extension WattHours {
 /// allows, which is also how many places it is scaled up (kW = 10^4 dW). The number is the leading
 /// run of digits and dots, so a sign is refused with the expected form in the message.
 func parseQuantity(_ text: Substring, units: [(name: Substring, scaleDigits: Int)], expected: String) throws(LedgerError) -> Int64 {
-    let isNumeric = { (byte: UInt8) in (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: ".") }
-    let unitStart = text.utf8.firstIndex { !isNumeric($0) } ?? text.endIndex
-    let number = text[..<unitStart]
-    var unit = text[unitStart...]
-    while unit.first == " " { unit = unit.dropFirst() }
+    let (number, unit) = splitQuantity(text)
     if number.isEmpty || unit.isEmpty { throw .invalidAmount(text: String(text), reason: "expected \(expected)") }
     guard let match = units.first(where: { $0.name == unit }) else {
         throw .invalidAmount(text: String(text), reason: "expected \(expected)")

@@ -1,3 +1,4 @@
+import Ledger
 import ModbusRTU
 
 /// Why a meter's reply did not become a trustworthy `Reading`.
@@ -14,8 +15,6 @@ public enum MeterError: Error, Equatable, Sendable {
     /// A float32 register (Eastron) that is NaN, infinite, negative where the quantity cannot be,
     /// or too large for its fixed-point field: a meter fault, never a value.
     case badFloat(Quantity, bits: UInt32)
-    /// The energy counter rose by more than the circuit could draw in the elapsed time.
-    case energyJump(fromWattHours: UInt32, toWattHours: UInt32, maxIncreaseWattHours: UInt64)
 
     /// One line of text for logs and the control socket.
     public var message: String {
@@ -24,12 +23,10 @@ public enum MeterError: Error, Equatable, Sendable {
         case .exception(let code): "meter refused: \(code.message)"
         case .unexpectedResponse: "meter sent an unexpected kind of reply"
         case .implausible(let quantity, let value, let limit):
-            "implausible \(quantity.name) \(FixedPoint.format(value, decimals: quantity.decimals)) \(quantity.unit)"
-                + " (limit \(FixedPoint.format(limit, decimals: quantity.decimals)) \(quantity.unit))"
+            "implausible \(quantity.name) \(FixedPoint.format(Int128(value), decimals: quantity.decimals)) \(quantity.unit)"
+                + " (limit \(FixedPoint.format(Int128(limit), decimals: quantity.decimals)) \(quantity.unit))"
         case .badFloat(let quantity, let bits):
             "meter sent \(quantity.name) as float 0x\(hex32(bits)), not a value it can measure"
-        case .energyJump(let from, let to, let max):
-            "energy counter jumped from \(from) Wh to \(to) Wh (at most \(max) Wh possible)"
         }
     }
 }

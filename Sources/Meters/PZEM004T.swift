@@ -7,12 +7,6 @@ public enum PZEM004T {
     /// one snapshot (meters.md quirk 2).
     public static let firstRegister: UInt16 = 0x0000
     public static let registerCount: UInt16 = 10
-    /// Holding register with the power-alarm threshold, 1 W per LSB.
-    public static let alarmThresholdRegister: UInt16 = 0x0001
-    /// Holding register with the Modbus slave address, 1…247.
-    public static let addressRegister: UInt16 = 0x0002
-    /// The "general" address any single PZEM answers.
-    public static let generalAddress: UInt8 = 0xF8
 
     /// Limits from meters.md quirk 3 (the 100 A CT version, the largest): 300 V, 100 A, 23 kW.
     /// The power factor is at most 1.00 by definition.
@@ -31,17 +25,6 @@ public enum PZEM004T {
     /// again to see 0 (meters.md, Energy counter).
     public static func resetEnergyRequest(slave: UInt8) -> ModbusRequest {
         .resetEnergy(slave: slave)
-    }
-
-    /// Reads the alarm threshold and the address together: a reply carries no start address,
-    /// so reading both is the only way to know which is which.
-    public static func readSettingsRequest(slave: UInt8) -> ModbusRequest {
-        .readHoldingRegisters(slave: slave, start: alarmThresholdRegister, count: 2)
-    }
-
-    /// Gives the meter at `slave` a new address (send to 0xF8 with one meter on the bus).
-    public static func setAddressRequest(slave: UInt8, newAddress: UInt8) -> ModbusRequest {
-        .writeSingleRegister(slave: slave, register: addressRegister, value: UInt16(newAddress))
     }
 
     /// The registers of a read reply as a `Reading`. 32-bit values are low word first:
@@ -76,19 +59,5 @@ public enum PZEM004T {
             return .implausible(quantity, value: reading.value(quantity), limit: limit)
         }
         return nil
-    }
-
-    /// Checks a rise of the energy counter against the most the meter can measure in
-    /// `elapsedMillis`: 0 ≤ ΔE ≤ Pmax·Δt + 1 Wh (the +1 covers the counter's own rounding).
-    /// A decrease is not judged here: it is a reset or replacement, which the ledger re-baselines.
-    public static func energyJump(from previous: UInt32, to current: UInt32, elapsedMillis: UInt64) -> MeterError? {
-        guard current > previous else { return nil }
-        // deciwatts × ms / (10 × 3_600_000) = Wh; the product fits easily in 128 bits.
-        let product = UInt128(maxPowerDeciwatts) * UInt128(elapsedMillis)
-        let maxIncrease = UInt64(clamping: product / 36_000_000 + 1)
-        let increase = UInt64(current - previous)
-        return increase > maxIncrease
-            ? .energyJump(fromWattHours: previous, toWattHours: current, maxIncreaseWattHours: maxIncrease)
-            : nil
     }
 }

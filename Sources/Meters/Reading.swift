@@ -1,3 +1,5 @@
+import Ledger
+
 /// One snapshot of a meter's registers in the meter's own fixed-point units. Every field names
 /// its unit; `FixedPoint.format` turns them into decimals for people.
 public struct Reading: Equatable, Sendable {
@@ -46,7 +48,7 @@ public struct Reading: Equatable, Sendable {
 
     /// `quantity` as a decimal in its display unit: `"230.1"` (V), `"12.345"` (A), `"2759.8"` (W).
     public func text(_ quantity: Quantity) -> String {
-        FixedPoint.format(value(quantity), decimals: quantity.decimals)
+        FixedPoint.format(Int128(value(quantity)), decimals: quantity.decimals)
     }
 }
 

@@ -12,6 +12,29 @@ public enum ModbusFunction {
     public static let maxReadCount: UInt16 = 125
     /// The longest RTU frame (address, PDU of up to 253 bytes, CRC).
     public static let maxFrameLength = 256
+
+    // Reply lengths, address and CRC included: the one rule the decoder, the request and the bus
+    // timing share (libmodbus derives them from the function code the same way).
+    /// An exception reply: address, function | 0x80, exception code, CRC.
+    public static let exceptionReplyLength = 5
+    /// A write's reply echoes the request: address, function, register, value, CRC.
+    public static let writeReplyLength = 8
+    /// Peacefair's reset reply echoes its 4-byte request.
+    public static let resetReplyLength = 4
+
+    /// A read reply carrying `dataBytes` bytes of registers: address, function, byte count, data, CRC.
+    public static func readReplyLength(dataBytes: Int) -> Int { 5 + dataBytes }
+
+    /// The normal reply's length for `function`, a read's with `dataBytes` of data; nil for
+    /// functions tanglemeter never asks.
+    public static func replyLength(_ function: UInt8, dataBytes: Int) -> Int? {
+        switch function {
+        case readHoldingRegisters, readInputRegisters: readReplyLength(dataBytes: dataBytes)
+        case writeSingleRegister: writeReplyLength
+        case resetEnergy: resetReplyLength
+        default: nil
+        }
+    }
 }
 
 /// The two big-endian bytes of a 16-bit field.

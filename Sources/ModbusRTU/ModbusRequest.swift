@@ -29,14 +29,12 @@ public enum ModbusRequest: Equatable, Sendable {
     }
 
     /// Length of the normal (non-exception) reply in bytes, address and CRC included.
-    /// Nil for broadcasts, which no slave answers.
-    public var expectedReplyLength: Int? {
-        if slave == 0 { return nil }
+    public var replyLength: Int {
         switch self {
         case .readHoldingRegisters(_, _, let count), .readInputRegisters(_, _, let count):
-            return 5 + 2 * Int(count)
-        case .writeSingleRegister: return 8
-        case .resetEnergy: return 4
+            ModbusFunction.readReplyLength(dataBytes: 2 * Int(count))
+        case .writeSingleRegister: ModbusFunction.writeReplyLength
+        case .resetEnergy: ModbusFunction.resetReplyLength
         }
     }
 

@@ -144,14 +144,13 @@ public struct ResponseDecoder {
 
     /// Length of a reply to this request starting at `index`, or nil if it cannot be one yet.
     private func expectedLength(_ bytes: [UInt8], _ index: Int) -> Int? {
-        if bytes[index + 1] & ModbusFunction.exceptionFlag != 0 { return 5 }
+        if bytes[index + 1] & ModbusFunction.exceptionFlag != 0 { return ModbusFunction.exceptionReplyLength }
         switch request {
         case .readHoldingRegisters(_, _, let count), .readInputRegisters(_, _, let count):
             guard index + 2 < bytes.count, Int(bytes[index + 2]) == 2 * Int(count) else { return nil }
-            return 5 + 2 * Int(count)
-        case .writeSingleRegister: return 8
-        case .resetEnergy: return 4
+        case .writeSingleRegister, .resetEnergy: break
         }
+        return request.replyLength
     }
 
     /// The response held by a CRC-checked frame that answers the request, or nil if its content
@@ -192,25 +191,15 @@ public struct ResponseDecoder {
         guard index + 1 < bytes.count else { return nil }
         let function = bytes[index + 1]
         if function & ModbusFunction.exceptionFlag != 0 {
-            return frameLength(function & ~ModbusFunction.exceptionFlag) == nil ? nil : 5
+            let known = ModbusFunction.replyLength(function & ~ModbusFunction.exceptionFlag, dataBytes: 0) != nil
+            return known ? ModbusFunction.exceptionReplyLength : nil
         }
         switch function {
         case ModbusFunction.readHoldingRegisters, ModbusFunction.readInputRegisters:
             guard index + 2 < bytes.count else { return nil }
-            return 5 + Int(bytes[index + 2])
+            return ModbusFunction.readReplyLength(dataBytes: Int(bytes[index + 2]))
         default:
-            return frameLength(function)
-        }
-    }
-
-    /// Reply length by function code: fixed for writes and resets, the shortest (no data) for reads,
-    /// nil for functions tanglemeter never asks.
-    private static func frameLength(_ function: UInt8) -> Int? {
-        switch function {
-        case ModbusFunction.readHoldingRegisters, ModbusFunction.readInputRegisters: 5
-        case ModbusFunction.writeSingleRegister: 8
-        case ModbusFunction.resetEnergy: 4
-        default: nil
+            return ModbusFunction.replyLength(function, dataBytes: 0)
         }
     }
 

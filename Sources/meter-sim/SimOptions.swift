@@ -1,3 +1,5 @@
+import Ledger
+
 /// meter-sim's command line, parsed (DESIGN §3.7). Decimals are kept as integers in the unit the
 /// meter uses (0.1 W, 0.1 V) or in millionths (probabilities) and thousandths (speed).
 struct SimOptions {
@@ -105,33 +107,11 @@ func decimal(_ text: Substring, decimals: Int, max: UInt64, option: String) thro
     return value
 }
 
-/// The parser behind `decimal`; nil for anything malformed or out of range of UInt64.
+/// The parser behind `decimal`: Ledger's exact decimal, scaled by 10^`decimals`; nil for anything
+/// malformed or out of range.
 func parseDecimal(_ text: Substring, decimals: Int) -> UInt64? {
-    var value: UInt64 = 0
-    var fractionDigits = -1     // -1: no point seen yet
-    var digits = 0
-    for byte in text.utf8 {
-        if byte == UInt8(ascii: ".") {
-            guard fractionDigits < 0, decimals > 0 else { return nil }
-            fractionDigits = 0
-            continue
-        }
-        guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
-        if fractionDigits >= 0 {
-            fractionDigits += 1
-            if fractionDigits > decimals { return nil }
-        }
-        let (times, o1) = value.multipliedReportingOverflow(by: 10)
-        let (sum, o2) = times.addingReportingOverflow(UInt64(byte - UInt8(ascii: "0")))
-        if o1 || o2 { return nil }
-        value = sum
-        digits += 1
-    }
-    guard digits > 0, fractionDigits != 0 else { return nil }
-    for _ in 0..<(decimals - max(0, fractionDigits)) {
-        let (times, overflow) = value.multipliedReportingOverflow(by: 10)
-        if overflow { return nil }
-        value = times
-    }
-    return value
+    guard let number = try? DecimalNumber(text, maxFractionDigits: decimals) else { return nil }
+    var scale: Int64 = 1
+    for _ in 0..<max(0, min(decimals, 18)) { scale *= 10 }
+    return number.times(scale).map { UInt64($0) }
 }

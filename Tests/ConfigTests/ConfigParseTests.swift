@@ -86,7 +86,7 @@ tariff = 250000000 nanos/kWh
     #expect(m.modbusAddress == 7)
     #expect(m.relay == GPIOLine(offset: 17, activeLow: true))
     #expect(m.led == GPIOLine(offset: 27, activeLow: true))
-    #expect(m.iotaAddress == "0xabcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789")
+    #expect(m.iotaAddress?.text == "0xabcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789")
     #expect(m.tariff == Tariff(pricePerKWh: Nanos(250_000_000)))
     #expect(m.maxPower == Deciwatts(23_000))
     #expect(m.maxPowerGrace == Milliseconds(1500))

@@ -195,13 +195,13 @@ func dataLines(_ reply: Reply) -> [String] {
 }
 
 @Test func fixedPointIsExact() {
-    #expect(fixed(12_345, decimals: 1) == "1234.5")
-    #expect(fixed(-5, decimals: 1) == "-0.5")
-    #expect(fixed(7, decimals: 3) == "0.007")
-    #expect(fixed(Int64.min, decimals: 3) == "-9223372036854775.808")
-    #expect(fixed(42, decimals: 0) == "42")
-    #expect(decimal(Int128(Int64.max) - Int128(Int64.min)) == "18446744073709551615")
-    #expect(decimal(Int128(Int64.min) - Int128(Int64.max)) == "-18446744073709551615")
+    #expect(FixedPoint.format(12_345, decimals: 1) == "1234.5")
+    #expect(FixedPoint.format(-5, decimals: 1) == "-0.5")
+    #expect(FixedPoint.format(7, decimals: 3) == "0.007")
+    #expect(FixedPoint.format(Int128(Int64.min), decimals: 3) == "-9223372036854775.808")
+    #expect(FixedPoint.format(42, decimals: 0) == "42")
+    #expect(FixedPoint.format(Int128(Int64.max) - Int128(Int64.min), decimals: 0) == "18446744073709551615")
+    #expect(FixedPoint.format(Int128(Int64.min) - Int128(Int64.max), decimals: 0) == "-18446744073709551615")
 }
 
 @Test func noDataLineCanForgeAFinalLine() {

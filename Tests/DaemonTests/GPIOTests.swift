@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Testing
+import Config
 @testable import Daemon
 @testable import OS
 
@@ -15,7 +16,7 @@ import Testing
     @Test func claimCreatesTheDirectoryAndWritesInactiveLevels() throws {
         let dir = TempDir()
         let sim = SimGPIO(directory: dir.file("a/b/gpio"))
-        try sim.claim(lines: [GPIOLineRequest(offset: 17, activeLow: false), GPIOLineRequest(offset: 27, activeLow: true)])
+        try sim.claim(lines: [GPIOLine(offset: 17, activeLow: false), GPIOLine(offset: 27, activeLow: true)])
         #expect(read(dir.file("a/b/gpio/17")) == "0\n")
         #expect(read(dir.file("a/b/gpio/27")) == "1\n")  // active-low: inactive is high
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.file("a/b/gpio")).sorted() == ["17", "27"])
@@ -24,7 +25,7 @@ import Testing
     @Test func setWritesThePhysicalLevel() throws {
         let dir = TempDir()
         let sim = SimGPIO(directory: dir.path)
-        try sim.claim(lines: [GPIOLineRequest(offset: 5, activeLow: false), GPIOLineRequest(offset: 6, activeLow: true)])
+        try sim.claim(lines: [GPIOLine(offset: 5, activeLow: false), GPIOLine(offset: 6, activeLow: true)])
         try sim.set(line: 5, active: true)
         try sim.set(line: 6, active: true)
         #expect(read(dir.file("5")) == "1\n")
@@ -38,7 +39,7 @@ import Testing
     @Test func changesReplaceTheFileAndUnchangedLevelsAreNotRewritten() throws {
         let dir = TempDir()
         let sim = SimGPIO(directory: dir.path)
-        try sim.claim(lines: [GPIOLineRequest(offset: 4, activeLow: false)])
+        try sim.claim(lines: [GPIOLine(offset: 4, activeLow: false)])
         let first = inode(dir.file("4"))
         try sim.set(line: 4, active: false)
         #expect(inode(dir.file("4")) == first)  // same level: untouched
@@ -50,7 +51,7 @@ import Testing
     @Test func readersNeverSeeAPartialFile() throws {
         let dir = TempDir()
         let sim = SimGPIO(directory: dir.path)
-        try sim.claim(lines: [GPIOLineRequest(offset: 9, activeLow: false)])
+        try sim.claim(lines: [GPIOLine(offset: 9, activeLow: false)])
         let path = dir.file("9")
         let stop = ResultBox<Bool>()
         let seen = ResultBox<[String: Int]>()
@@ -99,7 +100,7 @@ import Testing
     func autoWithNoChipsListsNone() {
         let backend = GpiodBackend(chip: "auto")
         #expect(throws: GPIOError.chipNotFound(wanted: "auto", found: [])) {
-            try backend.claim(lines: [GPIOLineRequest(offset: 17, activeLow: false)])
+            try backend.claim(lines: [GPIOLine(offset: 17, activeLow: false)])
         }
         #expect(GPIOError.chipNotFound(wanted: "auto", found: []).message
                 == "gpio.chip auto: no matching GPIO chip (chips found: none)")

@@ -4,6 +4,7 @@ import CSystem
 import Foundation
 import ModbusRTU
 import Testing
+import Config
 @testable import Daemon
 import OS
 

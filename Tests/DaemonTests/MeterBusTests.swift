@@ -2,6 +2,7 @@
 // explicit instants, no I/O and no clock.
 import ModbusRTU
 import Testing
+import Config
 @testable import Daemon
 import OS
 

@@ -1,6 +1,7 @@
 // Support for NodeTransport's tests: the Python test server as a child process, TLS material made
 // with the openssl CLI, and a minimal poll(2) loop that drives a NodeTransport like the daemon does.
 import Foundation
+import CSystem
 import Glibc
 @testable import Daemon
 import OS
@@ -130,7 +131,7 @@ func roundTrip(_ transport: NodeTransport, _ url: String, body: String = #"{"jso
 
 /// A loopback port with nothing listening: bound once to get a free number, then closed.
 func closedLoopbackPort() -> Int {
-    let fd = socket(AF_INET, Int32(Glibc.SOCK_STREAM.rawValue), 0)
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)

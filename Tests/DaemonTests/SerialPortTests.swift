@@ -3,6 +3,7 @@
 import CSystem
 import Glibc
 import Testing
+import Config
 @testable import Daemon
 @testable import OS
 
@@ -56,7 +57,7 @@ import Testing
     func baudAndFormatReadBack(baud: Int, formatText: String) throws {
         let pty = try TestPty()
         defer { pty.close() }
-        let format = try SerialFormat.parse(formatText)
+        let format = try #require(SerialFormat(text: formatText[...]))
         var port = try SerialPort(device: pty.slavePath, baud: baud, format: format)
         defer { port.close() }
         var t = attributes(try #require(port.descriptor))
@@ -70,7 +71,8 @@ import Testing
         if format.parity == .none && format.dataBits == 8 {
             #expect(t.c_cflag & tcflag_t(CSIZE | PARENB) == tcflag_t(CS8))
         }
-        let flags = Terminal.controlFlags(dataBits: format.dataBits, parity: format.parity, stopBits: format.stopBits)
+        let parity: SerialParity = format.parity == .none ? .none : format.parity == .even ? .even : .odd
+        let flags = Terminal.controlFlags(dataBits: format.dataBits, parity: parity, stopBits: format.stopBits)
         #expect(flags & tcflag_t(CSIZE) == tcflag_t(format.dataBits == 8 ? CS8 : CS7))
         #expect((flags & tcflag_t(PARENB) != 0) == (format.parity != .none))
         #expect((flags & tcflag_t(PARODD) != 0) == (format.parity == .odd))

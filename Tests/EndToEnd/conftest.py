@@ -9,6 +9,9 @@ import support
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "x86_only: cannot run under qemu-user (the aarch64 pass skips it)")
+    # The suite runs in parallel (pytest-xdist, `make e2e`); a test whose assertion is a latency or
+    # an elapsed time runs alone afterwards (`-m serial`), where its bound means what it says.
+    config.addinivalue_line("markers", "serial: asserts a latency or elapsed time; run alone, not in parallel")
 
 
 def pytest_collection_modifyitems(config, items):

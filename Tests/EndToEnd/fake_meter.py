@@ -8,14 +8,7 @@ import select
 import threading
 import tty
 
-
-def crc16(data):
-    crc = 0xFFFF
-    for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
-    return bytes([crc & 0xFF, crc >> 8])
+from support import crc16
 
 
 class FakeMeter:

@@ -12,7 +12,7 @@ import sys
 import time
 import urllib.request
 
-from daemon_harness import ROOT
+from daemon_harness import ROOT, Daemon, Simulator
 
 FAKE_NODE = os.path.join(ROOT, "Tests", "support", "fake_node.py")
 ADDRESS = "0x" + "5f" * 32
@@ -23,6 +23,26 @@ TRANSPORTS = ("graphql", "jsonrpc")
 def node_value(url, transport):
     """An `iota.node` entry for `url` over `transport`."""
     return ("jsonrpc:" + url) if transport == "jsonrpc" else url
+
+
+def paid_daemon(tmp_path, started, node_setting, meters=None, meter_extra=None, settings=None, start=True):
+    """The payment tests' rig: a meter-sim with one meter per entry of `meters` ({name: IOTA
+    address}; default `main` paid to ADDRESS), each on relay line 17, 18, … at 1 IOTA/kWh, and a
+    daemon paid from `node_setting` (a `Node.setting(...)`) every 300 ms. What it starts is
+    appended to `started`, which the caller's fixture closes in reverse. Returns (simulator, daemon)."""
+    meters = meters or {"main": ADDRESS}
+    sim = Simulator(str(tmp_path), addresses=tuple(range(1, len(meters) + 1)), power=0)
+    started.append(sim)
+    config = {name: {"modbus.address": str(i + 1), "relay.line": str(17 + i), "tariff": "1 IOTA/kWh",
+                     "iota.address": address, **(meter_extra or {})}
+              for i, (name, address) in enumerate(meters.items())}
+    s = {"iota.node": node_setting, "iota.poll_interval": "300ms"}
+    s.update(settings or {})
+    d = Daemon(str(tmp_path), sim.link, meters=config, settings=s)
+    started.append(d)
+    if start:
+        d.start()
+    return sim, d
 
 
 class Node:

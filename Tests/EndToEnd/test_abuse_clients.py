@@ -15,6 +15,9 @@ import time
 
 import pytest
 
+# Measures the daemon's latency: runs alone, after the parallel tests (see conftest.py).
+pytestmark = pytest.mark.serial
+
 from abuse_support import (SEED, ask, cpu_seconds, kb, open_fds, percentile, proc_status, report, size,
                            timed_status)
 from daemon_harness import Daemon, Simulator, binary, wait_until

@@ -151,6 +151,7 @@ def test_thousands_of_faulty_transactions_bill_exactly_what_the_meters_counted(t
 
 
 @pytest.mark.x86_only
+@pytest.mark.serial
 def test_an_unreadable_meter_opens_the_relay_after_the_fault_timeout_and_recovers(tmp_path):
     sim = Simulator(str(tmp_path), power=5000, energy=BASE)
     d = Daemon(str(tmp_path), sim.link, settings={"meter.fault_timeout": "1s", "poll.interval": "100ms",

@@ -6,6 +6,9 @@ import time
 
 import pytest
 
+# Measures the daemon's latency: runs alone, after the parallel tests (see conftest.py).
+pytestmark = pytest.mark.serial
+
 from daemon_harness import SLOW, Daemon, Simulator, wait_until
 from node_harness import ADDRESS, Node
 

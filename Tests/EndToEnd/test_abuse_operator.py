@@ -100,6 +100,7 @@ def test_a_crowd_of_non_admin_clients_cannot_take_the_admin_slots(rig, tmp_path)
         shutil.rmtree(sockdir, ignore_errors=True)
 
 
+@pytest.mark.serial
 def test_reload_of_a_fifo_or_a_directory_answers_at_once_and_the_loop_goes_on(rig):
     sim, d = rig(power=1000)
     wait_until(lambda: d.status()["main.meter"] == "ok", what="first reading")

@@ -63,6 +63,7 @@ def _scan_config(tmp_path, device, timeout="50ms", socket_path=None):
     return str(path)
 
 
+@pytest.mark.serial
 def test_scan_finds_every_model_with_its_counter(tmp_path, rig):
     sim, d = rig(addresses=("1", "7:sdm120", "200:sdm630"), start=False, sim_extra=("--speed", "0"))
     sim.command("energy 1 4321")

@@ -1,7 +1,6 @@
 """Payments from the node stand-in, end to end on the firmware (DESIGN §2 "Payments", issues 5 and
 16): each transaction credited exactly once, whatever the node or the daemon's crashes do — over
 GraphQL (a plain `iota.node` URL) and over JSON-RPC (`jsonrpc:` + URL), every test on both."""
-import os
 import shutil
 import subprocess
 import time
@@ -9,7 +8,7 @@ import time
 import pytest
 
 from daemon_harness import SLOW, Daemon, Simulator, wait_until
-from node_harness import ADDRESS, OTHER, TRANSPORTS, Node
+from node_harness import ADDRESS, OTHER, TRANSPORTS, Node, paid_daemon
 
 RELAY = 17
 IOTA = 1_000_000_000
@@ -38,19 +37,10 @@ def payrig(tmp_path, transport):
         started.append(node)
         for amount in existing:
             node.pay(amount)
-        sim = Simulator(str(tmp_path), power=0)
-        started.append(sim)
-        meter = {"modbus.address": "1", "relay.line": str(RELAY), "tariff": "1 IOTA/kWh",
-                 "iota.address": ADDRESS}
-        meter.update(meter_extra or {})
-        s = {"iota.node": node.setting(transport), "iota.poll_interval": "300ms"}
-        if ca_file:
-            s["iota.ca_file"] = ca_file
+        s = {"iota.ca_file": ca_file} if ca_file else {}
         s.update(settings or {})
-        d = Daemon(str(tmp_path), sim.link, meters={"main": meter}, settings=s)
-        started.append(d)
-        if start:
-            d.start()
+        sim, d = paid_daemon(tmp_path, started, node.setting(transport), meter_extra=meter_extra, settings=s,
+                             start=start)
         return node, sim, d
 
     yield make

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from daemon_harness import SLOW, Daemon, Simulator, wait_until
-from node_harness import ADDRESS, Node, node_value
+from daemon_harness import SLOW, wait_until
+from node_harness import Node, node_value, paid_daemon
 
 IOTA = 1_000_000_000
 
@@ -22,14 +22,8 @@ def rig(tmp_path):
     def make(transports, settings=None):
         node = Node(endpoints=len(transports))
         started.append(node)
-        sim = Simulator(str(tmp_path), power=0)
-        started.append(sim)
-        meter = {"modbus.address": "1", "relay.line": "17", "tariff": "1 IOTA/kWh", "iota.address": ADDRESS}
-        s = {"iota.node": node.setting(transports), "iota.poll_interval": "300ms", "iota.credit_existing": "yes"}
-        s.update(settings or {})
-        d = Daemon(str(tmp_path), sim.link, meters={"main": meter}, settings=s)
-        started.append(d)
-        d.start()
+        _, d = paid_daemon(tmp_path, started, node.setting(transports),
+                           settings={"iota.credit_existing": "yes", **(settings or {})})
         return node, d
 
     yield make

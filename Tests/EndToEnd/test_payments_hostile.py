@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from daemon_harness import SLOW, Daemon, Simulator, wait_until
-from node_harness import ADDRESS, OTHER, TRANSPORTS, Node
+from daemon_harness import SLOW, wait_until
+from node_harness import ADDRESS, OTHER, TRANSPORTS, Node, paid_daemon
 
 IOTA = 1_000_000_000
 INT64_MAX = (1 << 63) - 1
@@ -28,18 +28,8 @@ def rig(tmp_path, transport):
     def make(meters=None, settings=None, node=None, start=True):
         node = node or Node()
         started.append(node)
-        meters = meters or {"main": ADDRESS}
-        sim = Simulator(str(tmp_path), addresses=tuple(range(1, len(meters) + 1)), power=0)
-        started.append(sim)
-        config = {name: {"modbus.address": str(i + 1), "relay.line": str(17 + i), "tariff": "1 IOTA/kWh",
-                         "iota.address": address}
-                  for i, (name, address) in enumerate(meters.items())}
-        s = {"iota.node": node.setting(transport), "iota.poll_interval": "300ms"}
-        s.update(settings or {})
-        d = Daemon(str(tmp_path), sim.link, meters=config, settings=s)
-        started.append(d)
-        if start:
-            d.start()
+        _, d = paid_daemon(tmp_path, started, node.setting(transport), meters=meters, settings=settings,
+                           start=start)
         return node, d
 
     yield make

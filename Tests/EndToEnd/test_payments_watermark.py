@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from daemon_harness import ROOT, SLOW, Daemon, Simulator, wait_until
-from node_harness import ADDRESS, TRANSPORTS, Node
+from daemon_harness import ROOT, SLOW, wait_until
+from node_harness import ADDRESS, TRANSPORTS, Node, paid_daemon
 
 IOTA = 1_000_000_000
 # A journal written by tanglemeter 745e4bf (the last release with JSON-RPC cursors), made by
@@ -32,15 +32,7 @@ def rig(tmp_path):
     def make(transport, settings=None, start=True, node=None):
         node = node or Node()
         started.append(node)
-        sim = Simulator(str(tmp_path), power=0)
-        started.append(sim)
-        meter = {"modbus.address": "1", "relay.line": "17", "tariff": "1 IOTA/kWh", "iota.address": ADDRESS}
-        s = {"iota.node": node.setting(transport), "iota.poll_interval": "300ms"}
-        s.update(settings or {})
-        d = Daemon(str(tmp_path), sim.link, meters={"main": meter}, settings=s)
-        started.append(d)
-        if start:
-            d.start()
+        _, d = paid_daemon(tmp_path, started, node.setting(transport), settings=settings, start=start)
         return node, d
 
     yield make

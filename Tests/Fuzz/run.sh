@@ -3,13 +3,13 @@
 #
 #   bash Tests/Fuzz/run.sh [RUNS]        (default 100000; `make fuzz` passes FUZZ_RUNS)
 #
-# A target is Tests/Fuzz/targets/<Name>.swift whose first line names the Sources/ modules it
-# needs, bottom-up (a module before the modules that import it):
-#   // modules: ModbusRTU Meters
-# and which defines
+# A target is Tests/Fuzz/targets/<Name>.swift which imports the package modules it fuzzes and defines
 #   @_cdecl("LLVMFuzzerTestOneInput") public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32
+# The modules it needs come from the package itself: its `import` lines, closed over each target's
+# dependencies as `swift package describe` reports them from Package.swift, in build order (a
+# module before the modules that import it). So the graph is declared once, in the manifest.
 #
-# Each listed module is compiled once, as its own Swift module (-module-name, -emit-module,
+# Each needed module is compiled once, as its own Swift module (-module-name, -emit-module,
 # whole-module, coverage-instrumented), so `import ModbusRTU` in the sources and in the target
 # works exactly as under SwiftPM, and @testable import works too (-enable-testing). The C module
 # maps in Sources/C*/ (CSystem, CCurl, CGPIOD) are on the include path for modules that import
@@ -29,6 +29,7 @@ SANITIZERS="${SANITIZERS:-fuzzer,address}"
 MAX_LEN="${FUZZ_MAX_LEN:-1024}"
 MAX_SECONDS="${FUZZ_MAX_SECONDS:-0}"
 SWIFTC="${SWIFTC:-swiftc}"
+SWIFT="${SWIFT:-swift}"
 # Objects depend on the sanitizers, so each set gets its own folder; corpora are shared.
 BUILT="$OUT/${SANITIZERS//,/-}"
 mkdir -p "$BUILT/modules" "$BUILT/bin" "$OUT/corpus" "$OUT/artifacts"
@@ -39,13 +40,37 @@ for map in "$ROOT"/Sources/C*/module.modulemap; do
 done
 common_flags=(-parse-as-library -O -sanitize="$SANITIZERS" -enable-testing "${include_flags[@]}")
 
+# The package's module graph, as SwiftPM reads Package.swift (its own scratch folder, so a build
+# running in .build does not hold this up on its lock).
+GRAPH="$OUT/package.json"
+"$SWIFT" package --package-path "$ROOT" --scratch-path "$OUT/manifest" describe --type json > "$GRAPH"
+
+# The Sources/ Swift modules the target file $1 needs, in build order: what it imports, and what
+# those depend on. C module maps and the toolchain's modules (Testing, Foundation) are not built.
+modules_for() {
+    python3 - "$GRAPH" "$1" <<'PY'
+import json, re, sys
+targets = {t["name"]: t for t in json.load(open(sys.argv[1]))["targets"]
+           if t.get("module_type") == "SwiftTarget" and t["path"].startswith("Sources/")}
+imports = re.findall(r"^\s*(?:@testable\s+)?import\s+(\w+)", open(sys.argv[2]).read(), re.M)
+order = []
+def visit(name):
+    if name in order or name not in targets: return
+    for dependency in targets[name].get("target_dependencies", []): visit(dependency)
+    order.append(name)
+for name in imports: visit(name)
+print(" ".join(order))
+PY
+}
+
 # Compiles Sources/$1 into .build-fuzz/modules/$1.{swiftmodule,o} unless that is newer than every
-# source file (and than this script, whose flags it depends on).
+# source file, than this script (whose flags it depends on) and than the objects $2… of the
+# modules built before it (its dependencies among them: a changed interface needs a recompile).
 build_module() {
     local module="$1" dir="$ROOT/Sources/$1"
+    shift
     local object="$BUILT/modules/$module.o"
-    if [[ ! -d "$dir" ]]; then echo "fuzz: no module Sources/$module" >&2; return 1; fi
-    if [[ -f "$object" && -z "$(find "$dir" "$0" -newer "$object" -print -quit)" ]]; then return 0; fi
+    if [[ -f "$object" && -z "$(find "$dir" "$0" "$@" -newer "$object" -print -quit)" ]]; then return 0; fi
     local sources=("$dir"/*.swift)
     echo "fuzz: compiling module $module"
     "$SWIFTC" "${common_flags[@]}" -wmo -module-name "$module" \
@@ -69,14 +94,13 @@ for target in "$ROOT"/Tests/Fuzz/targets/*.swift; do
     name="$(basename "$target" .swift)"
     if [[ -n "${FUZZ_TARGETS:-}" && " $FUZZ_TARGETS " != *" $name "* ]]; then continue; fi
     found=$((found + 1))
-    header="$(head -n 1 "$target")"
-    if [[ "$header" != "// modules:"* ]]; then
-        echo "fuzz: $target: first line must be '// modules: A B'" >&2; status=1; continue
+    read -r -a modules <<< "$(modules_for "$target")"
+    if [[ "${#modules[@]}" -eq 0 ]]; then
+        echo "fuzz: $target imports no module of the package" >&2; status=1; continue
     fi
-    read -r -a modules <<< "${header#// modules:}"
     objects=()
     for module in "${modules[@]}"; do
-        build_module "$module" || { status=1; continue 2; }
+        build_module "$module" "${objects[@]}" || { status=1; continue 2; }
         objects+=("$BUILT/modules/$module.o")
     done
     echo "fuzz: building $name (modules: ${modules[*]})"

@@ -154,7 +154,6 @@ func spawn(_ arguments: [String], stdout: String?) throws -> pid_t {
         let node = try FakeNode()
         #expect(try NodeReply.chainIdentifier(node.post("/", RPCRequest.chainIdentifier(id: 1)), id: 1, chain: .mainnet) == "6364aad5")
         #expect(try NodeReply.latestCheckpoint(node.post("/", RPCRequest.latestCheckpoint(id: 2)), id: 2) == 1000)
-        #expect(try NodeReply.balance(node.post("/", RPCRequest.getBalance(id: 3, address: account)), id: 3) == .zero)
         try node.control(#"{"cmd":"fault","mode":"wrong_chain","count":1}"#)
         #expect(throws: IotaRPCError.wrongChain(expected: "6364aad5", got: "deadbeef")) {
             try NodeReply.chainIdentifier(node.post("/", RPCRequest.chainIdentifier(id: 4)), id: 4, chain: .mainnet)

@@ -3,24 +3,6 @@ import Testing
 @testable import IotaRPC
 
 @Suite struct NodeReplyTests {
-    @Test func balanceOfTheSpecExample() throws {
-        let reply = #"{"jsonrpc":"2.0","result":{"coinType":"0x2::iota::IOTA","coinObjectCount":3,"totalBalance":"12500000000"},"id":1}"#
-        #expect(try NodeReply.balance(utf8(reply), id: 1) == Nanos(12_500_000_000))
-        let indexer = #"{"jsonrpc":"2.0","result":{"coinType":"0x0000000000000000000000000000000000000000000000000000000000000002::iota::IOTA","coinObjectCount":0,"totalBalance":"0"},"id":1}"#
-        #expect(try NodeReply.balance(utf8(indexer), id: 1) == .zero)
-    }
-
-    @Test func balanceRefusesWhatItCannotHold() {
-        let over = #"{"jsonrpc":"2.0","result":{"coinType":"0x2::iota::IOTA","coinObjectCount":1,"totalBalance":"9223372036854775808"},"id":1}"#
-        #expect(throws: IotaRPCError.self) { try NodeReply.balance(utf8(over), id: 1) }
-        let foreign = #"{"jsonrpc":"2.0","result":{"coinType":"0x3::x::X","coinObjectCount":1,"totalBalance":"1"},"id":1}"#
-        #expect(throws: IotaRPCError.malformedReply(path: "result.coinType", reason: "expected the IOTA coin type")) {
-            try NodeReply.balance(utf8(foreign), id: 1)
-        }
-        let numeric = #"{"jsonrpc":"2.0","result":{"coinType":"0x2::iota::IOTA","coinObjectCount":1,"totalBalance":1},"id":1}"#
-        #expect(throws: IotaRPCError.self) { try NodeReply.balance(utf8(numeric), id: 1) }
-    }
-
     @Test func latestCheckpoint() throws {
         #expect(try NodeReply.latestCheckpoint(utf8(#"{"jsonrpc":"2.0","result":"9876550","id":3}"#), id: 3) == 9_876_550)
         #expect(try NodeReply.latestCheckpoint(utf8(#"{"jsonrpc":"2.0","result":"18446744073709551615","id":3}"#), id: 3)

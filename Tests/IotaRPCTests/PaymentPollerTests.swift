@@ -285,7 +285,7 @@ func errors_isScan(_ request: PaymentPoller.Request) -> Bool {
     let stamp: Int64 = 1_796_032_561_123
 
     func harness(started: Int64, wallNow: Int64) -> PollerHarness {
-        var h = PollerHarness(start: .fresh)
+        let h = PollerHarness(start: .fresh)
         var settings = h.poller.settings
         settings.startedWallMs = started
         settings.wallOffsetMs = wallNow - h.nowMs

@@ -40,8 +40,6 @@ let account = try! IotaAddress(config: "0x5f0cb3d9a2106ea782cbbb609460008797e8c4
     }
 
     @Test func smallRequestsAreTheSpecExamples() {
-        #expect(String(decoding: RPCRequest.getBalance(id: 1, address: account), as: UTF8.self)
-                == #"{"jsonrpc":"2.0","id":1,"method":"iotax_getBalance","params":["0x5f0cb3d9a2106ea782cbbb609460008797e8c4efd0b033becd0253fdaa3d0250","0x2::iota::IOTA"]}"#)
         #expect(String(decoding: RPCRequest.latestCheckpoint(id: 3), as: UTF8.self)
                 == #"{"jsonrpc":"2.0","id":3,"method":"iota_getLatestCheckpointSequenceNumber","params":[]}"#)
         #expect(String(decoding: RPCRequest.chainIdentifier(id: 4), as: UTF8.self)

@@ -115,22 +115,6 @@ import Ledger
         #expect(recovery.events == expectedRecovery(Array(records[..<4])).1)
     }
 
-    @Test func damagedJournalCanBeSetAside() throws {
-        let dir = TempDir()
-        _ = try Self.makeJournal(in: dir, count: 10, seed: 8)
-        var bytes = readBytes(dir.file())
-        bytes[JournalFormat.headerSize + 1] ^= 0x01
-        writeBytes(dir.file(), bytes)
-        writeBytes(dir.file("journal.damaged-1"), [1])   // an earlier one stays
-        let (file, recovery) = try openJournal(dir.file())
-        #expect(recovery.damage != nil)
-        let aside = try file.setAside()
-        #expect(aside == dir.file("journal.damaged-2"))
-        #expect(readBytes(aside) == bytes)
-        #expect(!FileManager.default.fileExists(atPath: dir.file()))
-        #expect(throws: JournalError.self) { try file.append([.started(atMs: 1)]) }
-    }
-
     @Test func createsItsDirectoryAndFileWithPrivateModes() throws {
         let dir = TempDir()
         let path = "\(dir.path)/var/lib/tanglemeter/journal"

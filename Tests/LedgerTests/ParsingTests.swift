@@ -36,6 +36,25 @@ import Testing
         #expect(try parseDecimal("9.223372036854775807", scaleDigits: 18, what: "x") == Int64.max)
     }
 
+    @Test func decimalNumbersAreReadExactlyAndScaledOnlyWhenWhole() throws {
+        let n = try DecimalNumber("2.05", maxFractionDigits: 9)
+        #expect(n.whole == 2 && n.fraction == 5 && n.fractionDigits == 2)
+        #expect(n.times(100) == 205 && n.times(10) == nil && n.times(1000) == 2050 && n.times(-1) == nil)
+        #expect(try DecimalNumber("1.5", maxFractionDigits: 18).times(60_000) == 90_000)   // 1.5 min in ms
+        #expect(try DecimalNumber("9223372036854775807", maxFractionDigits: 0).times(1) == Int64.max)
+        #expect(try DecimalNumber("9223372036854775807", maxFractionDigits: 0).times(2) == nil)
+        // Each problem as the reader first meets it: the decimal limit before a later bad byte.
+        let problems: [(String, Int, DecimalNumber.Problem)] = [
+            ("1.123x", 2, .tooManyDecimals), ("1.5", 0, .tooManyDecimals), (".5", 3, .misplacedPoint),
+            ("1..5", 3, .misplacedPoint), ("1.", 3, .misplacedPoint), ("", 3, .misplacedPoint),
+            ("-1", 3, .notADigit), ("1e9", 3, .notADigit), ("92233720368547758070", 0, .tooLarge),
+        ]
+        for (text, limit, problem) in problems {
+            #expect(throws: problem, "\(text)") { try DecimalNumber(Substring(text), maxFractionDigits: limit) }
+        }
+        #expect(splitQuantity("12.5 kW") == ("12.5", "kW") && splitQuantity("kW") == ("", "kW"))
+    }
+
     @Test func tariffs() throws {
         #expect(try Tariff.parse("0.25 IOTA/kWh").pricePerKWh == Nanos(250_000_000))
         #expect(try Tariff.parse("250000000 nanos/kWh").pricePerKWh == Nanos(250_000_000))

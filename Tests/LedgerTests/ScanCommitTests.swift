@@ -57,4 +57,23 @@ import Testing
         try old.apply(.paymentWatermark(address: address, checkpoint: 4))
         #expect(old.state.paymentCursor == nil && !old.state.paymentBaselineDone && old.state.watermark == 4)
     }
+
+    /// A reading billed in memory is checkpointed in front of the scan's events, once, so replay sees
+    /// the balance the running account saw (the daemon used to add it again on top).
+    @Test func aPendingReadingIsCheckpointedOnceInFront() throws {
+        var a = try account()
+        guard case .journal(let baseline) = a.observe(counter: WattHours(10), power: Deciwatts(0), atMs: 0, boot: nil) else {
+            Issue.record("the first reading is journaled as the baseline")
+            return
+        }
+        try a.apply(baseline)
+        #expect(a.observe(counter: WattHours(12), power: Deciwatts(0), atMs: 3_600_000, boot: nil) == .billed(delta: WattHours(2)))
+        let checkpoint = try #require(a.checkpointEvent())
+        let (events, _) = a.scanEvents(payments: [payment("d1", 5)], address: address, watermark: 12, creditedBy: { _ in nil })
+        #expect(events == [checkpoint, .paymentCredited(payment("d1", 5)), .paymentWatermark(address: address, checkpoint: 12)])
+        _ = try a.applying(events)
+        // Nothing to journal: no checkpoint either (the next `journal.checkpoint` writes it).
+        try a.apply(.paymentWatermark(address: address, checkpoint: 12))
+        #expect(a.scanEvents(payments: [], address: address, watermark: 12, creditedBy: { _ in nil }).events.isEmpty)
+    }
 }

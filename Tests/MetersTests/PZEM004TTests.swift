@@ -23,8 +23,6 @@ private func registers(_ r: Reading) -> [UInt16] {
         #expect(PZEM004T.readRequest(slave: 1).encode() == hex("01 04 00 00 00 0A 70 0D"))
         #expect(PZEM004T.readRequest(slave: 0xF8).encode() == hex("F8 04 00 00 00 0A 64 64"))
         #expect(PZEM004T.resetEnergyRequest(slave: 1).encode() == hex("01 42 80 11"))
-        #expect(PZEM004T.readSettingsRequest(slave: 1).encode() == hex("01 03 00 01 00 02 95 CB"))
-        #expect(PZEM004T.setAddressRequest(slave: 0xF8, newAddress: 2).encode() == hex("F8 06 00 02 00 02 BD A2"))
     }
 
     @Test func decodesTheSimulatorSample() throws {
@@ -93,35 +91,5 @@ private func registers(_ r: Reading) -> [UInt16] {
         #expect(PZEM004T.plausibility(bad) == .implausible(.power, value: 230_001, limit: 230_000))
         bad = ok; bad.powerFactorHundredths = 101
         #expect(PZEM004T.plausibility(bad) == .implausible(.powerFactor, value: 101, limit: 100))
-    }
-
-    @Test func energyJumpIsBoundedByMaximumPower() {
-        // 23 kW for one hour is 23,000 Wh, plus 1 Wh of counter rounding.
-        #expect(PZEM004T.energyJump(from: 100, to: 23_101, elapsedMillis: 3_600_000) == nil)
-        #expect(PZEM004T.energyJump(from: 100, to: 23_102, elapsedMillis: 3_600_000)
-            == .energyJump(fromWattHours: 100, toWattHours: 23_102, maxIncreaseWattHours: 23_001))
-        // One second at most 6.39 Wh → 6 + 1.
-        #expect(PZEM004T.energyJump(from: 0, to: 7, elapsedMillis: 1000) == nil)
-        #expect(PZEM004T.energyJump(from: 0, to: 8, elapsedMillis: 1000) != nil)
-        // A decrease is a reset, not a jump; huge elapsed times do not overflow.
-        #expect(PZEM004T.energyJump(from: 500, to: 0, elapsedMillis: 0) == nil)
-        #expect(PZEM004T.energyJump(from: 0, to: 0xFFFF_FFFF, elapsedMillis: .max) == nil)
-        #expect(PZEM004T.energyJump(from: 0, to: 0xFFFF_FFFF, elapsedMillis: 0) != nil)
-    }
-}
-
-@Suite struct FixedPointTests {
-    @Test func formatsDecimals() {
-        #expect(FixedPoint.format(27598, decimals: 1) == "2759.8")
-        #expect(FixedPoint.format(12345, decimals: 3) == "12.345")
-        #expect(FixedPoint.format(5, decimals: 1) == "0.5")
-        #expect(FixedPoint.format(5, decimals: 3) == "0.005")
-        #expect(FixedPoint.format(0, decimals: 2) == "0.00")
-        #expect(FixedPoint.format(-5, decimals: 2) == "-0.05")
-        #expect(FixedPoint.format(-12345, decimals: 0) == "-12345")
-        #expect(FixedPoint.format(UInt32.max, decimals: 0) == "4294967295")
-        #expect(FixedPoint.format(Int64.min, decimals: 9) == "-9223372036.854775808")
-        #expect(FixedPoint.format(UInt8(7), decimals: 5) == "0.00007")
-        #expect(FixedPoint.format(1, decimals: -3) == "1")
     }
 }

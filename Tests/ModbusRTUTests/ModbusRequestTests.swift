@@ -15,10 +15,12 @@ import Testing
 
     @Test func slaveFunctionAndReplyLength() {
         let read = ModbusRequest.readInputRegisters(slave: 7, start: 0, count: 10)
-        #expect(read.slave == 7 && read.function == 0x04 && read.expectedReplyLength == 25)
-        #expect(ModbusRequest.writeSingleRegister(slave: 3, register: 1, value: 1).expectedReplyLength == 8)
-        #expect(ModbusRequest.resetEnergy(slave: 3).expectedReplyLength == 4)
-        #expect(ModbusRequest.resetEnergy(slave: 0).expectedReplyLength == nil)
+        #expect(read.slave == 7 && read.function == 0x04 && read.replyLength == 25)
+        #expect(ModbusRequest.writeSingleRegister(slave: 3, register: 1, value: 1).replyLength == 8)
+        #expect(ModbusRequest.resetEnergy(slave: 3).replyLength == 4)
+        // The generic rule by function code agrees (what the decoder uses on the first bytes).
+        #expect(ModbusFunction.replyLength(0x04, dataBytes: 20) == 25 && ModbusFunction.replyLength(0x06, dataBytes: 0) == 8)
+        #expect(ModbusFunction.replyLength(0x42, dataBytes: 0) == 4 && ModbusFunction.replyLength(0x10, dataBytes: 0) == nil)
     }
 
     @Test func responsesEncodeToTheSpecFrames() {

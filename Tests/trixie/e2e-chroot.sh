@@ -60,8 +60,8 @@ echo "libraries of build/aarch64/tanglemeter in the chroot:"
 SUITE=Tests/EndToEnd; for a in "$@"; do case $a in Tests/*) SUITE= ;; esac; done
 set +e
 cd "$REPO"
-TM_BIN_DIR=build/aarch64 TM_RUNNER="${RUN[*]}" "$PY" -m pytest -q -p no:cacheprovider \
-  --timeout="${E2E_TIMEOUT:-300}" -m "not x86_only" $SUITE "$@"
+TM_BIN_DIR=build/aarch64 TM_RUNNER="${RUN[*]}" PY="$PY" bash Tests/e2e.sh -m "not x86_only" \
+  -q -p no:cacheprovider --timeout="${E2E_TIMEOUT:-300}" $SUITE "$@"
 rc=$?
 umount -R -l "$ROOT$REPO" "$ROOT/tmp" "$ROOT/proc" "$ROOT/dev" 2>/dev/null
 exit $rc

@@ -42,20 +42,8 @@ wait_state() {
 q() { tanglemeter -c $CONF query "$@"; }
 status_of() { q status | sed -n "s/^$1 //p"; }
 
-# The kernel's own record of every level a process drives: the gpio trace events.
-TR=/sys/kernel/tracing
-trace_start() {
-  echo 0 > $TR/tracing_on; echo > $TR/trace
-  echo 1 > $TR/events/gpio/gpio_value/enable; echo 1 > $TR/events/sched/sched_process_exit/enable
-  echo 1 > $TR/tracing_on
-}
-# The daemon's last drive of the relay line before its exit ("set 0 then exit").
-last_drive_then_exit() {
-  echo 0 > $TR/tracing_on
-  awk -v p="tanglemeter-$1" -v g=$((BASE + RELAY)) '
-    $1 == p && /gpio_value:/ && $(NF-2) == g { last = "set " $NF }
-    $1 == p && /sched_process_exit/ { print last " then exit" }' $TR/trace
-}
+# trace_start, last_drive_then_exit (of $DPID): the gpio trace, shared with the gpio-sim VM.
+. /opt/trace.sh
 
 echo "kernel $(uname -r); $(grep "$LABEL" /sys/kernel/debug/gpio)"
 echo "libraries of /usr/sbin/tanglemeter on this image:"
@@ -103,7 +91,7 @@ trace_start
 out=$($INITD stop 2>&1); rc=$?
 expect "/etc/init.d/tanglemeter stop exits 0" "$rc" 0
 echo "  ($out)"
-expect "stop: the trace shows the relay driven open (0), then the exit" "$(last_drive_then_exit "$DPID")" "set 0 then exit"
+expect "stop: the trace shows the relay driven open (0), then the exit" "$(last_drive_then_exit)" "set 0 then exit"
 line_view $RELAY
 expect "stop: relay line $RELAY released (no consumer)" "$CONSUMER" ""
 line_view $LED
@@ -126,7 +114,7 @@ DPID=$(cat $PIDFILE)
 trace_start
 kill -9 $DPID
 now; d=$((NOW + 1000)); while kill -0 $DPID 2>/dev/null; do now; [ $NOW -ge $d ] && break; usleep 50000; done
-expect "kill -9: the trace shows the exit and no relay drive before it" "$(last_drive_then_exit "$DPID")" " then exit"
+expect "kill -9: the trace shows the exit and no relay drive before it" "$(last_drive_then_exit)" " then exit"
 line_view $RELAY
 expect "kill -9: the kernel released relay line $RELAY (no consumer)" "$CONSUMER" ""
 echo "  after kill -9: $(gpioinfo -c gpiochip0 $RELAY); its level, read as-is: $(gpioget -a --numeric -c gpiochip0 $RELAY)"

@@ -45,7 +45,7 @@ R=$W/root; mkdir -p "$R"/{usr/sbin,usr/bin,etc/init.d,opt,var/lib}
 cp "$BIN/tanglemeter" "$R/usr/sbin/"; cp "$BIN/meter-sim" "$R/usr/bin/"
 cp "$REPO/etc/init.d/tanglemeter" "$R/etc/init.d/"; chmod 755 "$R/etc/init.d/tanglemeter"
 cp "$HERE/vm.conf" "$R/etc/tanglemeter.conf"
-cp "$HERE/vm-tests.sh" "$R/opt/tests.sh"
+cp "$HERE/vm-tests.sh" "$R/opt/tests.sh"; cp "$REPO/Tests/vm/trace.sh" "$R/opt/trace.sh"
 printf '%s\n' "$CMD" > "$R/opt/run.cmd"
 # libgpiod3's upstream version ("libgpiod3 2.2.1-2+deb13u1 arm64" → 2.2.1): what status must name.
 sed -n 's/^libgpiod3 \([^-]*\)-.*/\1/p' "$CACHE/packages.txt" > "$R/opt/libgpiod-version"

@@ -9,7 +9,7 @@
 # every test line and every boot (a boot that fails without a failed test line counts as one).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-ADD=(--add build/tanglemeter --add build/meter-sim --add Tests/vm/lib.sh --add Tests/vm/tests.sh
+ADD=(--add build/tanglemeter --add build/meter-sim --add Tests/vm/lib.sh --add Tests/vm/trace.sh --add Tests/vm/tests.sh
      --add Tests/vm/watchdog.sh --add Tests/vm/no-libgpiod.sh)
 CHIPS=(--chip decoy-a:8 --chip decoy-b:8 --chip pinctrl-rp1:32)
 passed=0 failed=0 summary=()

@@ -44,26 +44,7 @@ within() {
   if [ "$2" -ge "$3" ] && [ "$2" -le "$4" ]; then pass "$1"; else fail "$1" "$2" "$3..$4"; fi
 }
 
-# The kernel's own record of every level a process drives: the gpio trace events.
-TR=/sys/kernel/tracing
-trace_start() {
-  echo 0 > $TR/tracing_on; echo > $TR/trace
-  echo 1 > $TR/events/gpio/gpio_value/enable; echo 1 > $TR/events/sched/sched_process_exit/enable
-  echo 1 > $TR/tracing_on
-}
-# last_drive_then_exit: the daemon's last drive of the relay line before its exit, from the trace
-# (lines "COMM-PID [cpu] flags ts: gpio_value: GPIO set LEVEL", LEVEL physical).
-last_drive_then_exit() {
-  echo 0 > $TR/tracing_on
-  awk -v p="tanglemeter-$DPID" -v g=$((BASE + RELAY)) '
-    $1 == p && /gpio_value:/ && $(NF-2) == g { last = "set " $NF }
-    $1 == p && /sched_process_exit/ { print last " then exit" }' $TR/trace
-}
-# first_drive: the daemon's first drive of the relay line (its claim), from the trace.
-first_drive() {
-  awk -v p="tanglemeter-$DPID" -v g=$((BASE + RELAY)) '
-    $1 == p && /gpio_value:/ && $(NF-2) == g { print "set " $NF; exit }' $TR/trace
-}
+. "$(dirname "$0")/trace.sh"
 
 # --- the header chip: the last one the harness created --------------------------------------
 CFG=/sys/kernel/config/gpio-sim/chip$(($(ls -d /sys/kernel/config/gpio-sim/chip* | wc -l) - 1))

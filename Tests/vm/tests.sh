@@ -2,7 +2,7 @@
 # tanglemeter's gpiod backend on real kernel GPIO chips (gpio-sim), run INSIDE the VM of
 # Tests/vm/gpio-vm.sh by busybox sh:
 #   gpio-vm.sh --chip decoy-a:8 --chip decoy-b:8 --chip pinctrl-rp1:32 --libgpiod v1|v2 \
-#     --add build/tanglemeter --add build/meter-sim --add Tests/vm/lib.sh --add Tests/vm/tests.sh --run 'sh tests.sh'
+#     --add build/tanglemeter --add build/meter-sim --add Tests/vm/lib.sh --add Tests/vm/trace.sh --add Tests/vm/tests.sh --run 'sh tests.sh'
 # The same tests pass with either libgpiod the firmware may load (LIBGPIOD_VERSION names it). The
 # header chip must be the last one given and labelled pinctrl-*. Every level asserted is read from
 # the kernel (sim_gpioN/value, /sys/kernel/debug/gpio, the gpio trace events), never from the daemon.

@@ -44,8 +44,6 @@ public final class ControlServer<Framer: ControlFraming> {
         self.reserveFD = Self.openReserve()
     }
 
-    /// The listener fd (for tests and logs).
-    public var listenerFD: Int32 { listener.fd.rawValue }
     public var clientCount: Int { clients.count }
     /// Connections subscribed with `watch`.
     public var watchers: [ControlClientID] { clients.values.filter { $0.peer.isWatching }.map { $0.peer.id } }
@@ -68,9 +66,6 @@ public final class ControlServer<Framer: ControlFraming> {
             set.add(conn.fd, events)
         }
     }
-
-    /// Whether `fd` belongs to this server (for a loop that dispatches by fd).
-    public func owns(fd: Int32) -> Bool { fd == listener.fd.rawValue || idByFD[fd] != nil }
 
     /// Handles readiness of one of our fds.
     public func handle(fd: FileDescriptor, readiness: Readiness, now: Int64) {

@@ -1,27 +1,12 @@
+import Config
 import OS
-
-/// One output line the daemon drives: a relay or an LED.
-public struct GPIOLineRequest: Equatable, Sendable {
-    /// Line offset on the chip (the number in `relay.line`, `led.line`).
-    public var offset: UInt32
-    /// The device is on when the line is low (`relay.active_low`, `led.active_low`).
-    public var activeLow: Bool
-
-    public init(offset: UInt32, activeLow: Bool) {
-        self.offset = offset
-        self.activeLow = activeLow
-    }
-
-    /// The physical level for a logical state: active-low inverts.
-    public func level(active: Bool) -> Bool { active != activeLow }
-}
 
 /// Drives output lines by their logical state (`active` = relay closed, LED lit); each backend
 /// applies active-low itself. Class-bound, so the daemon can hold `any GPIOBackend` in Embedded
 /// Swift. Lines are claimed inactive: a relay never closes merely because the daemon started.
 public protocol GPIOBackend: AnyObject {
     /// Takes the lines as outputs, all inactive. Throws `.busy` when another process holds one.
-    func claim(lines: [GPIOLineRequest]) throws(GPIOError)
+    func claim(lines: [GPIOLine]) throws(GPIOError)
     func set(line: UInt32, active: Bool) throws(GPIOError)
     /// Drives every claimed line inactive, then gives the lines back. Safe to call twice.
     func release()

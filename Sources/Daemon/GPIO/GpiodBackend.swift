@@ -1,3 +1,4 @@
+import Config
 import OS
 
 /// Real GPIO lines through the kernel's character device and whichever libgpiod is installed
@@ -20,7 +21,7 @@ public final class GpiodBackend: GPIOBackend {
 
     public var statusName: String { "libgpiod-" + (library?.version ?? "unknown") }
 
-    public func claim(lines requests: [GPIOLineRequest]) throws(GPIOError) {
+    public func claim(lines requests: [GPIOLine]) throws(GPIOError) {
         let library: any GpiodAPI
         if let loaded = self.library {
             library = loaded

@@ -1,3 +1,4 @@
+import Config
 import OS
 
 /// The `sim` backend (DESIGN §3.4, contract): for each driven line, the file `SIM_DIR/LINE`
@@ -9,13 +10,13 @@ public final class SimGPIO: GPIOBackend {
     /// The claimed lines in claim order, each with the physical level last written (nil before
     /// the first write): unchanged levels are not rewritten. A handful of lines per daemon, so
     /// an array searched in order, and release walks them in the order they were claimed.
-    private var lines: [(request: GPIOLineRequest, level: Bool?)] = []
+    private var lines: [(request: GPIOLine, level: Bool?)] = []
 
     public init(directory: String) { self.directory = directory }
 
     public var statusName: String { "sim" }
 
-    public func claim(lines requests: [GPIOLineRequest]) throws(GPIOError) {
+    public func claim(lines requests: [GPIOLine]) throws(GPIOError) {
         do { try FileSystem.makeDirectories(directory, permissions: 0o755, durable: false) } catch { throw .system(error) }
         for request in requests {
             if let index = index(of: request.offset) {

@@ -13,6 +13,8 @@ import Ledger
 final class PaymentService {
     private let poller: PaymentPoller
     private let log: Log
+    /// The accounts: which to scan, and where a scan's credits go.
+    private let sink: any PaymentSink
     private var transport: NodeTransport?
     private var inFlight: NodeRequestID?
 
@@ -20,8 +22,9 @@ final class PaymentService {
     private let startedWallMs: Int64?
     private let wallOffsetMs = Clock.wallMs() - Clock.monotonicMs()
 
-    init(settings: IotaSettings, log: Log) {
+    init(settings: IotaSettings, log: Log, sink: any PaymentSink) {
         self.log = log
+        self.sink = sink
         startedWallMs = Clock.wallSynchronised() ? Clock.wallMs() : nil
         var first = PaymentService.pollerSettings(settings)
         first.startedWallMs = startedWallMs
@@ -64,9 +67,9 @@ final class PaymentService {
 
     func handle(fd: FileDescriptor, readiness: Readiness) { transport?.handle(fd: fd, readiness: readiness) }
 
-    func nextDeadline(daemon: Daemon, nowMono: Int64) -> Int64? {
+    func nextDeadline(nowMono: Int64) -> Int64? {
         guard let transport else { return nil }
-        let wake = daemon.journalDamaged ? nil : poller.wakeAtMs(nowMs: nowMono, accounts: accounts(daemon))
+        let wake = sink.acceptsPayments ? poller.wakeAtMs(nowMs: nowMono, accounts: sink.paymentAccounts()) : nil
         guard let curl = transport.nextDeadlineMs else { return wake }
         return min(curl, wake ?? curl)
     }
@@ -82,7 +85,7 @@ final class PaymentService {
     }
 
     /// Takes the finished request, then starts the next one that is due.
-    func service(daemon: Daemon, nowMono: Int64) {
+    func service(nowMono: Int64) {
         guard let transport else { return }
         if let deadline = transport.nextDeadlineMs, deadline <= nowMono { transport.handleTimeout() }
         for completion in transport.takeCompleted() where completion.id == inFlight {
@@ -91,67 +94,43 @@ final class PaymentService {
             case .ok(let status, let body): poller.receive(.http(status: status, body: body), nowMs: nowMono)
             case .failed(let error): poller.receive(.failed(error.message), nowMs: nowMono)
             }
-            carryOut(daemon: daemon)
+            carryOut()
         }
-        guard inFlight == nil, !daemon.journalDamaged,
-              let request = poller.next(nowMs: nowMono, accounts: accounts(daemon)) else { return }
+        guard inFlight == nil, sink.acceptsPayments,
+              let request = poller.next(nowMs: nowMono, accounts: sink.paymentAccounts()) else { return }
         do { inFlight = try transport.post(url: request.url, body: request.body) } catch {
             poller.receive(.failed(error.message), nowMs: nowMono)
         }
-        carryOut(daemon: daemon)
+        carryOut()
     }
 
-    /// Every meter with an `iota.address`, and where its scan starts.
-    private func accounts(_ daemon: Daemon) -> [PollAccount] {
-        var accounts: [PollAccount] = []
-        for c in daemon.circuits {
-            guard let text = c.config.iotaAddress, let address = try? IotaAddress(config: text) else { continue }
-            accounts.append(PollAccount(meter: c.name, address: address,
-                                        start: ScanStart(state: c.account.state, address: address)))
-        }
-        return accounts
-    }
-
-    private func carryOut(daemon: Daemon) {
+    private func carryOut() {
         for effect in poller.takeEffects() {
             switch effect {
             case .log(.error, let text): log.error(text)
             case .log(.warning, let text): log.warning(text)
             case .log(.notice, let text): log.notice(text)
             case .commit(let meter, let address, let payments, let watermark):
-                commit(meter: meter, address: address, payments: payments, watermark: watermark, daemon: daemon)
+                commit(meter: meter, address: address, payments: payments, watermark: watermark)
             }
         }
     }
 
     /// One scan's credits and watermark, journaled together; a digest any meter holds already is
     /// refused (reported), so no payment is ever credited twice across the journal.
-    private func commit(meter: String, address: IotaAddress, payments: [Payment], watermark: UInt64?, daemon: Daemon) {
-        // The meter still has this address (a reload cannot change it; a restart starts afresh).
-        guard let c = daemon.circuit(named: meter), accounts(daemon).contains(where: { $0.meter == meter && $0.address == address })
-        else { return }
-        let (events, refused) = c.account.scanEvents(payments: payments, address: address.text, watermark: watermark,
-                                                     creditedBy: { daemon.meter(crediting: $0, except: meter) })
+    private func commit(meter: String, address: IotaAddress, payments: [Payment], watermark: UInt64?) {
+        guard let (events, refused) = sink.scanEvents(meter: meter, address: address, payments: payments,
+                                                      watermark: watermark) else { return }
         for (payment, why) in refused {
             log.error("\(meter): payment \(payment.digest) not credited: \(why)")
         }
         if events.isEmpty { return }
-        guard daemon.commit(c.account.withCheckpointIfNeeded(events), to: c) else {
-            log.error("\(meter): payments: the journal refused them; they will be read again")
+        do { try sink.commitPayments(events, meter: meter) } catch {
+            log.error("\(meter): payments: the journal refused them (\(error.message)); they will be read again")
             return
         }
         for case .paymentCredited(let p) in events {
             log.notice("\(meter): payment \(p.digest) of \(p.amount.iotaText) IOTA credited")
         }
-        daemon.decideAndDrive(c, nowMono: Clock.monotonicMs())
-    }
-}
-
-extension Daemon {
-    /// The meter (other than `except`) whose account credited `digest`, live or orphaned.
-    func meter(crediting digest: String, except: String) -> String? {
-        for c in circuits where c.name != except && c.account.hasCredited(digest: digest) { return c.name }
-        for orphan in orphanStates where orphan.state.creditedDigests.contains(digest) { return orphan.name }
-        return nil
     }
 }

@@ -46,7 +46,7 @@ extension Daemon {
             }
             let command: Command
             do {
-                command = try Request.parse(Substring(line), isAdmin: peer.isAdmin, meters: circuits.map { $0.name })
+                command = try Request.parse(Substring(line), isAdmin: peer.isAdmin, meters: plant.circuits.map { $0.name })
             } catch {
                 reply.error(error)
                 return ControlReply(reply.text)
@@ -65,10 +65,10 @@ extension Daemon {
         case .status(let meter):
             reply.status(statusView(nowMono: nowMono), meter: meter)
         case .meter(let name):
-            guard let c = circuit(named: name) else { break }
+            guard let c = plant.circuit(named: name) else { break }
             reply.meterDetail(meterView(c, nowMono: nowMono))
         case .payments(let name, let count):
-            guard let c = circuit(named: name) else { break }
+            guard let c = plant.circuit(named: name) else { break }
             reply.payments(c.account.state.recentPayments, count: count)
         case .metrics:
             reply.metrics(statusView(nowMono: nowMono))
@@ -76,46 +76,46 @@ extension Daemon {
             watchers[peer.id] = .some(meter)
             return ControlReply(reply.text, then: .startWatching)
         case .credit(let name, let amount, let note):
-            guard let c = circuit(named: name) else { break }
-            guard !journalDamaged else {
+            guard let c = plant.circuit(named: name) else { break }
+            guard !journal.isDamaged else {
                 reply.error(.conflict("the journal is damaged: nothing can be credited until an operator acts"))
                 return ControlReply(reply.text)
             }
             let event = AccountEvent.manualCredit(amount: amount, note: note, atMs: Clock.wallMs())
-            if let problem = commitForReply(c.account.withCheckpoint(event), to: c, what: "credited") {
-                reply.error(problem)
+            do { try plant.commit(c.account.withCheckpoint(event), to: c) } catch {
+                reply.error(error.reply(nothingWas: "credited"))
                 return ControlReply(reply.text)
             }
             log.notice("\(c.name): manual credit of \(amount.iotaText) IOTA by uid \(peer.credentials.uid)"
                        + (note.isEmpty ? "" : " (\(Reply.sanitized(note)))"))
-            decideAndDrive(c, nowMono: nowMono)
+            plant.decideAndDrive(c, nowMono: nowMono)
         case .relay(let name, let mode):
-            guard let c = circuit(named: name) else { break }
-            guard !journalDamaged else {
+            guard let c = plant.circuit(named: name) else { break }
+            guard !journal.isDamaged else {
                 reply.error(.conflict("the journal is damaged: every relay stays open until an operator acts"))
                 return ControlReply(reply.text)
             }
-            if let problem = commitForReply([.relayOverride(mode, atMs: Clock.wallMs())], to: c, what: "changed") {
-                reply.error(problem)
+            do { try plant.commit([.relayOverride(mode, atMs: Clock.wallMs())], to: c) } catch {
+                reply.error(error.reply(nothingWas: "changed"))
                 return ControlReply(reply.text)
             }
             log.notice("\(c.name): relay override \(mode.name) by uid \(peer.credentials.uid)")
-            decideAndDrive(c, nowMono: nowMono)
+            plant.decideAndDrive(c, nowMono: nowMono)
         case .resetEnergy(let name):
-            guard let c = circuit(named: name) else { break }
+            guard let c = plant.circuit(named: name) else { break }
             guard c.config.model.canResetEnergy else {
                 reply.error(.malformed("\(c.name): model \(c.config.model.rawValue) cannot reset its energy counter over Modbus "
                                         + "(only at the meter, with its password); billing follows the counter as it is"))
                 return ControlReply(reply.text)
             }
-            guard !journalDamaged else {
+            guard !journal.isDamaged else {
                 reply.error(.conflict("the journal is damaged"))
                 return ControlReply(reply.text)
             }
             // Read, billed and then reset at the meter's next turn on the bus; the reply waits for
             // the meter's answer. A second request while one is under way joins it.
-            if c.resetEnergyStep == nil { c.resetEnergyStep = .read }
-            c.resetRequesters.append(peer.id)
+            if c.meter.resetEnergyStep == nil { c.meter.resetEnergyStep = .read }
+            c.meter.resetRequesters.append(peer.id)
             return ControlReply(bytes: [], then: .hold)
         case .reload:
             if let problem = reload() {
@@ -130,9 +130,9 @@ extension Daemon {
     // MARK: views
 
     func statusView(nowMono: Int64) -> DaemonStatusView {
-        var view = DaemonStatusView(meters: circuits.map { meterView($0, nowMono: nowMono) },
-                                    node: payments?.health ?? .off, journal: journalHealth, uptimeSeconds: uptimeSeconds,
-                                    gpio: gpio.statusName, watchdog: watchdog != nil)
+        var view = DaemonStatusView(meters: plant.circuits.map { meterView($0, nowMono: nowMono) },
+                                    node: payments?.health ?? .off, journal: journal.health, uptimeSeconds: uptimeSeconds,
+                                    gpio: plant.gpio.statusName, watchdog: watchdog != nil)
         if let payments {
             view.nodeURL = payments.activeURL
             (view.nodeFailovers, view.paymentsSkipped, view.paymentHistoryGaps) = payments.counters
@@ -142,21 +142,21 @@ extension Daemon {
 
     func meterView(_ c: Circuit, nowMono: Int64) -> MeterStatusView {
         let counters = bus.counters(for: c.slave)
-        let reading = c.reading.map { r in
+        let reading = c.meter.reading.map { r in
             MeterReadingView(voltageDecivolts: Int64(r.voltageDecivolts), currentMilliamps: Int64(r.currentMilliamps),
                              powerDeciwatts: Int64(r.powerDeciwatts), energyWh: Int64(r.energyWattHours),
                              frequencyDecihertz: Int64(r.frequencyDecihertz),
                              powerFactorHundredths: Int64(r.powerFactorHundredths), alarm: r.alarm,
-                             ageMs: nowMono - (c.readingAtMono ?? nowMono),
+                             ageMs: nowMono - (c.meter.readingAtMono ?? nowMono),
                              phases: r.phases.map {
                                  MeterPhaseView(voltageDecivolts: Int64($0.voltageDecivolts),
                                                 currentMilliamps: Int64($0.currentMilliamps),
                                                 powerDeciwatts: Int64($0.powerDeciwatts))
                              })
         }
-        return MeterStatusView(name: c.name, relayOn: c.relayOn, reason: c.decision.reason,
+        return MeterStatusView(name: c.name, relayOn: c.outputs.relayOn, reason: c.outputs.decision.reason,
                                credited: c.account.credited, charged: c.account.charged, billed: c.account.billed,
-                               meterOK: c.meterAnswering, payments: c.account.paymentCount, reading: reading,
+                               meterOK: c.meter.answering, payments: c.account.paymentCount, reading: reading,
                                counters: MeterCountersView(reads: Int64(counters.replies),
                                                            timeouts: Int64(counters.timeouts),
                                                            crcErrors: Int64(counters.crcErrors),
@@ -169,10 +169,21 @@ extension Daemon {
     func pushWatchLine(for c: Circuit) {
         if watchers.isEmpty { return }
         let line = Array(watchLine(unixMs: Clock.wallMs(), meter: meterView(c, nowMono: Clock.monotonicMs()),
-                                   moneyKnown: !journalDamaged).utf8)
+                                   moneyKnown: !journal.isDamaged).utf8)
         let now = Clock.monotonicMs()
         for (id, filter) in watchers where filter == nil || filter! == c.name {
             if !server.push(line, to: id, now: now) { watchers[id] = nil }
+        }
+    }
+}
+
+extension CommitError {
+    /// The reply to an admin change that was not made: 409 naming what the ledger refuses (a credit
+    /// that would overflow the account), 503 when the journal cannot be written.
+    func reply(nothingWas what: String) -> ControlError {
+        switch self {
+        case .refused: return .conflict("\(message); nothing was \(what)")
+        case .journal: return .unavailable("\(message); nothing was \(what)")
         }
     }
 }

@@ -12,27 +12,22 @@ struct DaemonFailure: Error {
     var message: String
 }
 
-/// The running daemon: every piece of state the loop serves, and the start-up order that makes
+/// The running daemon: the components the loop wires together, and the start-up order that makes
 /// the guarantees hold (lines claimed inactive before anything else can move them, the journal
 /// recovered before any relay may close, the socket bound only when no live daemon owns it).
+///
+/// - `journal` (`JournalGate`): the journal file, the one `commit` path, damage, outages, compaction;
+/// - `plant` (`Plant`): the circuits, their accounts, relay decisions and LED schedules, the GPIO lines;
+/// - `bus` (`MeterBus`): one Modbus transaction at a time on the serial line (`MeterPolling.swift`);
+/// - `payments` (`PaymentService`): the node, handed the plant as its `PaymentSink`;
+/// - `server` (`ControlServer`): the socket, answered from all of them (`Commands.swift`).
 final class Daemon {
     let configPath: String
     var config: Configuration
     let log: Log
-    var circuits: [Circuit] = []
-    /// Accounts found in the journal whose meter is no longer configured: kept, never dropped,
-    /// so their money survives in every snapshot.
-    var orphanStates: [MeterSnapshot] = []
+    let journal: JournalGate
+    let plant: Plant
     var bus: MeterBus<SerialPort>
-    let gpio: any GPIOBackend
-    var journal: JournalFile?
-    var journalDamaged = false
-    /// When the journal is next checked for having been deleted or replaced (monotonic ms).
-    var nextJournalCheckMono: Int64 = 0
-    /// The failure of the last journal write, while writes fail (`JournalOutage.swift`).
-    var journalWriteError: JournalError?
-    var journalWriteFailures = 0
-    var compactionFailing = false
     let signals: SignalSource
     var server: ControlServer<LineFramer>!
     /// Watching clients and the meter each watches (nil: all).
@@ -56,14 +51,15 @@ final class Daemon {
         do { signals = try SignalSource() } catch { throw DaemonFailure(status: 2, message: error.message) }
 
         // The bus: a device that is missing now is a meter fault, not a reason to refuse to start.
-        let timing = BusTiming(baud: config.serial.baud, format: Daemon.serialFormat(config.serial.format),
+        let timing = BusTiming(baud: config.serial.baud, format: config.serial.format,
                                responseTimeoutMs: config.serial.timeout.value)
         let port = SerialPort.closed(device: config.serial.device, baud: config.serial.baud,
-                                     format: Daemon.serialFormat(config.serial.format))
+                                     format: config.serial.format)
         bus = MeterBus(link: port, timing: timing)
 
         // GPIO: every line claimed inactive, so nothing is switched on by starting.
         var gpiod: GpiodBackend? = nil
+        let gpio: any GPIOBackend
         switch config.gpio.backend {
         case .sim: gpio = SimGPIO(directory: config.gpio.simDir ?? "/run/tanglemeter-gpio")
         case .gpiod:
@@ -71,20 +67,37 @@ final class Daemon {
             gpiod = backend
             gpio = backend
         }
-        var lines: [GPIOLineRequest] = []
+        var lines: [GPIOLine] = []
         for meter in config.meters {
-            lines.append(GPIOLineRequest(offset: UInt32(meter.relay.offset), activeLow: meter.relay.activeLow))
-            if let led = meter.led { lines.append(GPIOLineRequest(offset: UInt32(led.offset), activeLow: led.activeLow)) }
+            lines.append(meter.relay)
+            if let led = meter.led { lines.append(led) }
         }
         // The journal before the lines are claimed: its lock decides whether this daemon may run at
         // all (a second daemon on the same journal must not touch the first one's lines or socket),
-        // and it is recovered before any relay may close.
-        do { try recoverJournal(nowWall: nowWall) } catch {
+        // and it is recovered before any relay may close. A damaged journal is not replayed past
+        // the damage and not written to: every relay stays open until an operator acts.
+        let recovery: Recovery
+        do { (journal, recovery) = try JournalGate.open(path: config.journal.path, log: log) } catch {
             signals.close()
             throw error
         }
+        plant = Plant(config: config, recovery: recovery, journal: journal, gpio: gpio, log: log,
+                      nowWall: nowWall, nowMono: Clock.monotonicMs())
+        if !journal.isDamaged {
+            // What start-up itself changes: a tariff edited while the daemon was down.
+            do throws(DaemonFailure) {
+                try journal.journalStart(atMs: nowWall)
+                do { try plant.journalTariffChanges(atMs: nowWall) } catch {
+                    throw DaemonFailure(status: 2, message: "journal: " + error.message)
+                }
+            } catch {
+                journal.close()
+                signals.close()
+                throw error
+            }
+        }
         do { try gpio.claim(lines: lines) } catch {
-            journal?.close()
+            journal.close()
             signals.close()
             // No chip matches gpio.chip, or no libgpiod: the configuration or the installation is
             // wrong (exit 1), not the runtime.
@@ -105,13 +118,13 @@ final class Daemon {
             }
         } catch {
             gpio.release()
-            journal?.close()
+            journal.close()
             signals.close()
             throw DaemonFailure(status: 2, message: "socket: \(error.message)")
         }
 
         if !config.iota.nodes.isEmpty {
-            payments = PaymentService(settings: config.iota, log: log)
+            payments = PaymentService(settings: config.iota, log: log, sink: plant)
         }
         // On a Raspberry Pi kernel a crash leaves a released relay line driven: say how to fix it.
         if config.gpio.backend == .gpiod, let found = ReleasedOutputs.persisting() {
@@ -126,7 +139,7 @@ final class Daemon {
                 payments?.close()
                 server.shutdown()
                 gpio.release()
-                journal?.close()
+                journal.close()
                 signals.close()
                 throw DaemonFailure(status: 2, message: error.message)
             }
@@ -134,40 +147,10 @@ final class Daemon {
         // Which chip `gpio.chip = auto` found is worth one line: chip numbers move between kernels.
         let gpioText = gpiod.map { "GPIO chip \($0.chipDescription) with \($0.statusName)" }
             ?? "sim GPIO in \(config.gpio.simDir ?? "")"
-        log.notice("started: \(circuits.count) meter(s) on \(config.serial.device), \(gpioText), socket \(config.socket.path), "
-                   + "journal \(config.journal.path)\(journalDamaged ? " (DAMAGED)" : ""), payments "
+        log.notice("started: \(plant.circuits.count) meter(s) on \(config.serial.device), \(gpioText), socket \(config.socket.path), "
+                   + "journal \(config.journal.path)\(journal.isDamaged ? " (DAMAGED)" : ""), payments "
                    + (config.iota.nodes.isEmpty ? "off" : "from " + config.iota.nodes.map { $0.text }.joined(separator: " then "))
                    + ", watchdog " + (watchdog.map { "\($0.device) (\($0.timeoutSeconds) s)" } ?? "off"))
-    }
-
-    static func serialFormat(_ f: Config.SerialFormat) -> SerialFormat {
-        let parity: SerialFormat.Parity
-        switch f.parity {
-        case .none: parity = .none
-        case .even: parity = .even
-        case .odd: parity = .odd
-        }
-        return SerialFormat(dataBits: f.dataBits, parity: parity, stopBits: f.stopBits)
-    }
-
-    static func policy(for meter: MeterConfig, config: Configuration) -> AccountPolicy {
-        var policy = AccountPolicy(tariff: meter.tariff)
-        policy.maxPower = meter.maxPower.map { Ledger.Deciwatts($0.value) }
-        policy.maxPowerGraceMs = meter.maxPowerGrace.value
-        policy.lowCredit = meter.lowCredit
-        policy.friendlyHours = meter.friendlyHours.flatMap {
-            try? Ledger.FriendlyHours(startMinute: $0.startMinute, endMinute: $0.endMinute)
-        }
-        policy.emergencyCredit = meter.emergencyCredit ?? .zero
-        policy.meterFaultTimeoutMs = config.meterFaultTimeout.value
-        policy.readingLatencyMs = config.serial.timeout.value
-        policy.physicalMaxPower = Ledger.Deciwatts(Int64(meter.model.maxPowerDeciwatts))
-        return policy
-    }
-
-    func circuit(named name: String) -> Circuit? {
-        for c in circuits where c.name == name { return c }
-        return nil
     }
 
     var uptimeSeconds: Int64 { (Clock.monotonicMs() - startedMono) / 1000 }

@@ -20,7 +20,7 @@ extension Daemon {
     /// Runs until SIGTERM/SIGINT; returns the exit status.
     func run() -> Int32 {
         let nowMono = Clock.monotonicMs()
-        decideAndDriveAll(nowMono: nowMono)
+        plant.decideAndDriveAll(nowMono: nowMono)
         var fds = PollSet()
         fds.reserveCapacity(64)
         while true {
@@ -35,12 +35,12 @@ extension Daemon {
             if let event = bus.handleTimer(nowMicros: Clock.monotonicMicros()) {    // send it now if the line is quiet
                 handle(busEvent: event, nowMono: nowMono)
             }
-            for c in circuits { checkpointIfDue(c, nowMono: nowMono) }
-            checkJournalIfDue(nowMono: nowMono)
-            decideAndDriveAll(nowMono: nowMono)
-            let nextLed = blinkLeds(nowMono: nowMono)
+            plant.checkpointIfDue(nowMono: nowMono)
+            journal.checkIfDue(nowMono: nowMono, everyMs: Daemon.decisionTickMs)
+            plant.decideAndDriveAll(nowMono: nowMono)     // a damaged journal opens every relay here
+            let nextLed = plant.blinkLeds(nowMono: nowMono)
             server.tick(now: nowMono)
-            payments?.service(daemon: self, nowMono: nowMono)
+            payments?.service(nowMono: nowMono)
 
             // 2. The nearest deadline.
             var deadline = nowMono + Daemon.decisionTickMs
@@ -49,10 +49,10 @@ extension Daemon {
             consider(nextLed)
             consider(bus.nextDeadline().map { ($0 + 999) / 1000 })
             consider(server.nextDeadline())
-            consider(payments?.nextDeadline(daemon: self, nowMono: nowMono))
+            consider(payments?.nextDeadline(nowMono: nowMono))
             consider(watchdog?.nextPetMono)
             if let stop = stopRequestedMono { consider(stop + Daemon.stopGraceMs) }
-            for c in circuits { consider(c.lastCheckpointMono + config.journal.checkpoint.value) }
+            consider(plant.nextCheckpointMono)
 
             // 3. What to wait on.
             fds.removeAll()
@@ -121,13 +121,13 @@ extension Daemon {
     /// (only now: a stop that hangs before the relays are open still resets the board), socket removed.
     private func shutdown() {
         let nowMono = Clock.monotonicMs()
-        for c in circuits { checkpointIfDue(c, nowMono: nowMono, force: true) }
-        releaseOutputs()
+        plant.checkpointIfDue(nowMono: nowMono, force: true)
+        plant.releaseOutputs()
         watchdog?.disarm()
         bus.close()
         server.shutdown()
         payments?.close()
-        journal?.close()
+        journal.close()
         signals.close()
         log.notice("stopped")
     }

@@ -9,34 +9,23 @@ import ModbusRTU
 /// The meters' side of the loop: one transaction at a time on the shared bus, meters polled
 /// round-robin at `poll.interval` each, every reading billed from the meter's own counter.
 extension Daemon {
-    /// Starts the next transaction when the bus is free: a pending `reset-energy` first (its
-    /// reading, then the reset), then the meter whose poll is most overdue. Returns the monotonic
-    /// ms of the next poll due, if later.
+    /// Starts the next transaction when the bus is free (`BusTurn` chooses it). Returns the
+    /// monotonic ms of the next poll due, if later.
     func startDuePoll(nowMono: Int64) -> Int64? {
         guard !bus.isBusy, stopRequestedMono == nil else { return nil }
-        if let c = circuits.first(where: { $0.resetEnergyStep != nil }) {
-            if c.resetEnergyStep == .reset {
-                c.resetEnergyStep = nil
-                _ = bus.start(PZEM004T.resetEnergyRequest(slave: c.slave))
-            } else {
-                _ = bus.start(c.config.model.readRequests(slave: c.slave)[0])
-            }
-            return nil
+        let circuits = plant.circuits
+        switch BusTurn.next(circuits, nowMono: nowMono) {
+        case .reset(let i):
+            circuits[i].meter.resetEnergyStep = nil
+            _ = bus.start(PZEM004T.resetEnergyRequest(slave: circuits[i].slave))
+        case .read(let i, let block):
+            _ = bus.start(circuits[i].config.model.readRequests(slave: circuits[i].slave)[block])
+        case .poll(let i):
+            circuits[i].meter.scheduleNextPoll(nowMono: nowMono, intervalMs: config.pollInterval.value)
+            _ = bus.start(circuits[i].config.model.readRequests(slave: circuits[i].slave)[0])
+        case .idle(let until):
+            return until
         }
-        // A poll of several reads (the Eastron meters) goes on at once: its parts make one reading.
-        if let c = circuits.first(where: { !$0.pollBlocks.isEmpty }) {
-            _ = bus.start(c.config.model.readRequests(slave: c.slave)[c.pollBlocks.count])
-            return nil
-        }
-        var due: Circuit? = nil
-        for c in circuits where c.nextPollMono <= nowMono {
-            if due == nil || c.nextPollMono < due!.nextPollMono { due = c }
-        }
-        guard let c = due else { return circuits.map { $0.nextPollMono }.min() }
-        // Keep the cadence (no drift), but never try to catch up a backlog of missed polls.
-        c.nextPollMono += config.pollInterval.value
-        if c.nextPollMono <= nowMono { c.nextPollMono = nowMono + config.pollInterval.value }
-        _ = bus.start(c.config.model.readRequests(slave: c.slave)[0])
         return nil
     }
 
@@ -44,7 +33,7 @@ extension Daemon {
     func handle(busEvent: BusEvent, nowMono: Int64) {
         switch busEvent {
         case .completed(let request, let response, _):
-            guard let c = circuits.first(where: { $0.slave == request.slave }) else { return }
+            guard let c = plant.circuits.first(where: { $0.slave == request.slave }) else { return }
             switch request {
             case .resetEnergy:
                 handleResetDone(c, response: response)
@@ -52,16 +41,16 @@ extension Daemon {
                 handleReading(c, response: response, nowMono: nowMono)
             }
         case .failed(let request, let error):
-            guard let c = circuits.first(where: { $0.slave == request.slave }) else { return }
+            guard let c = plant.circuits.first(where: { $0.slave == request.slave }) else { return }
             failed(c, request, why: error.message)
         case .portFailed(let request, let error):
-            guard let c = circuits.first(where: { $0.slave == request.slave }) else { return }
+            guard let c = plant.circuits.first(where: { $0.slave == request.slave }) else { return }
             failed(c, request, why: error.message)
         }
     }
 
     private func failed(_ c: Circuit, _ request: ModbusRequest, why: String) {
-        c.pollBlocks = []   // a reading needs every part of one poll: start over at the next
+        c.meter.blocks = []   // a reading needs every part of one poll: start over at the next
         if case .resetEnergy = request {
             answerResetRequesters(c, ControlError.unavailable("\(c.name): the meter did not confirm the reset: \(why)"))
         }
@@ -71,7 +60,7 @@ extension Daemon {
     /// The reading before a reset could not be taken or billed: the reset is not sent (it would
     /// lose what the meter counted since the last billed reading).
     private func resetReadFailed(_ c: Circuit, why: String) {
-        c.resetEnergyStep = nil
+        c.meter.resetEnergyStep = nil
         answerResetRequesters(c, .unavailable("\(c.name): not reset: the counter could not be read and billed first: \(why)"))
     }
 
@@ -80,20 +69,20 @@ extension Daemon {
         var reply = Reply()
         if let error { reply.error(error) } else { reply.ok() }
         let bytes = Array(reply.text.utf8)
-        for id in c.resetRequesters { server.complete(bytes, to: id, now: Clock.monotonicMs()) }
-        c.resetRequesters.removeAll()
+        for id in c.meter.resetRequesters { server.complete(bytes, to: id, now: Clock.monotonicMs()) }
+        c.meter.resetRequesters.removeAll()
     }
 
     private func handleReading(_ c: Circuit, response: ModbusResponse, nowMono: Int64) {
         let model = c.config.model
         let reading: Reading
         do {
-            c.pollBlocks.append(try MeterModel.registers(of: response))
-            if c.pollBlocks.count < model.readsPerPoll { return }   // the next part goes out now
-            defer { c.pollBlocks = [] }
-            reading = try model.decode(blocks: c.pollBlocks)
+            c.meter.blocks.append(try MeterModel.registers(of: response))
+            if c.meter.blocks.count < model.readsPerPoll { return }   // the next part goes out now
+            defer { c.meter.blocks = [] }
+            reading = try model.decode(blocks: c.meter.blocks)
         } catch {
-            c.pollBlocks = []
+            c.meter.blocks = []
             meterFailed(c, why: error.message)
             return
         }
@@ -101,11 +90,11 @@ extension Daemon {
             meterFailed(c, why: implausible.message)
             return
         }
-        if !c.meterAnswering { log.notice("\(c.name): meter answers (address \(c.config.modbusAddress))") }
-        c.meterAnswering = true
-        c.meterFaultLogged = false
-        c.reading = reading
-        c.readingAtMono = nowMono
+        if !c.meter.answering { log.notice("\(c.name): meter answers (address \(c.config.modbusAddress))") }
+        c.meter.answering = true
+        c.meter.faultLogged = false
+        c.meter.reading = reading
+        c.meter.readingAtMono = nowMono
         let nowWall = Clock.wallMs()
         var account = c.account
         let outcome = account.observe(counter: WattHours(Int64(reading.energyWattHours)),
@@ -117,19 +106,24 @@ extension Daemon {
             c.account = account
         case .journal(let event):
             c.account = account
-            if commit([event], to: c) { logCounterEvent(c, event) }
+            do {
+                try plant.commit([event], to: c)
+                logCounterEvent(c, event)
+            } catch {
+                plant.report(error, c)
+            }
         case .refused(let error):
             log.warning("\(c.name): reading not billed: \(error.message)")
         }
-        if c.resetEnergyStep == .read {
+        if c.meter.resetEnergyStep == .read {
             // Billing stands at this reading (in memory or journaled): the reset may go out next.
             if c.account.counter == WattHours(Int64(reading.energyWattHours)) {
-                c.resetEnergyStep = .reset
+                c.meter.resetEnergyStep = .reset
             } else {
                 resetReadFailed(c, why: "the reading was not billed")
             }
         }
-        decideAndDrive(c, nowMono: nowMono)
+        plant.decideAndDrive(c, nowMono: nowMono)
         pushWatchLine(for: c)
     }
 
@@ -149,10 +143,10 @@ extension Daemon {
     /// fault, with its cause — also a meter that never answered (a missing `serial.device` at start
     /// is otherwise only `meter-fault` in status).
     private func meterFailed(_ c: Circuit, why: String) {
-        if c.resetEnergyStep == .read { resetReadFailed(c, why: why) }
-        if !c.meterFaultLogged { log.warning("\(c.name): meter does not answer: \(why)") }
-        c.meterFaultLogged = true
-        c.meterAnswering = false
+        if c.meter.resetEnergyStep == .read { resetReadFailed(c, why: why) }
+        if !c.meter.faultLogged { log.warning("\(c.name): meter does not answer: \(why)") }
+        c.meter.faultLogged = true
+        c.meter.answering = false
     }
 
     private func handleResetDone(_ c: Circuit, response: ModbusResponse) {
@@ -162,10 +156,12 @@ extension Daemon {
             return
         }
         // The meter's counter is 0 from now: bill up to the last reading, continue from zero.
-        if let event = c.account.meterResetEvent(atMs: Clock.wallMs(), boot: Clock.bootStamp(bootID)), !commit([event], to: c) {
-            // Not journaled: the next reading shows a counter that went back, which re-baselines
-            // billing just the same (only the Wh since the last reading are not billed).
-            log.error("\(c.name): the reset could not be journaled")
+        if let event = c.account.meterResetEvent(atMs: Clock.wallMs(), boot: Clock.bootStamp(bootID)) {
+            do { try plant.commit([event], to: c) } catch {
+                // Not journaled: the next reading shows a counter that went back, which re-baselines
+                // billing just the same (only the Wh since the last reading are not billed).
+                log.error("\(c.name): the reset could not be journaled: \(error.message)")
+            }
         }
         log.notice("\(c.name): meter energy counter reset; billing continues from 0 Wh")
         answerResetRequesters(c, nil)

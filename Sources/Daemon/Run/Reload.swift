@@ -10,7 +10,7 @@ import ModbusRTU
 extension Daemon {
     /// Reloads the configuration file. Returns the error to report, or nil when it took effect.
     /// What the running daemon can change in place — tariffs, limits, friendly hours, emergency
-    /// credit, addresses, intervals, payments — changes; what would need the bus, the socket, the
+    /// credit, intervals, payment nodes — changes; what would need the bus, the socket, the
     /// GPIO lines or the journal re-opened is refused with 409 and needs a restart.
     func reload() -> ControlError? {
         let text: String
@@ -28,19 +28,9 @@ extension Daemon {
             return .conflict("\(why) needs a restart")
         }
         config = next
-        let nowWall = Clock.wallMs()
-        let nowMono = Clock.monotonicMs()
-        for c in circuits {
-            guard let meter = next.meters.first(where: { $0.name == c.name }) else { continue }
-            c.config = meter
-            c.account.policy = Daemon.policy(for: meter, config: next)
-            let events = c.account.withCheckpointIfNeeded(c.account.tariffChangeEvents(atMs: nowWall))
-            if !events.isEmpty && commit(events, to: c) {
-                log.notice("\(c.name): tariff is now \(meter.tariff.pricePerKWh.value) nanos/kWh")
-            }
-        }
+        plant.reconfigure(next, nowWall: Clock.wallMs())
         payments?.reconfigure(settings: next.iota)
-        decideAndDriveAll(nowMono: nowMono)
+        plant.decideAndDriveAll(nowMono: Clock.monotonicMs())
         log.notice("configuration reloaded from \(configPath)")
         return nil
     }
@@ -63,14 +53,5 @@ extension Daemon {
             if a.iotaAddress != b.iotaAddress { return "changing \(a.name)'s iota.address" }
         }
         return nil
-    }
-}
-
-extension Account {
-    /// A tariff change must be journaled with a checkpoint of the in-memory reading in front, so
-    /// the old tariff's segment closes exactly where the running account closed it.
-    func withCheckpointIfNeeded(_ events: [AccountEvent]) -> [AccountEvent] {
-        guard let first = events.first else { return [] }
-        return withCheckpoint(first) + events.dropFirst()
     }
 }

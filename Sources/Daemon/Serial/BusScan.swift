@@ -13,7 +13,7 @@ func runScan(_ config: Configuration) -> Int32 {
                     + "stop it before scanning\n")
         return 2
     }
-    let format = Daemon.serialFormat(config.serial.format)
+    let format = config.serial.format
     let port: SerialPort
     do { port = try SerialPort(device: config.serial.device, baud: config.serial.baud, format: format) } catch {
         if case .system(let failure) = error, failure.errno == .EBUSY {
@@ -53,7 +53,7 @@ struct BusScanner {
     static let maxReplyWaitMs: Int64 = 100
 
     static func timing(_ config: Configuration) -> BusTiming {
-        BusTiming(baud: config.serial.baud, format: Daemon.serialFormat(config.serial.format),
+        BusTiming(baud: config.serial.baud, format: config.serial.format,
                   responseTimeoutMs: min(config.serial.timeout.value, maxReplyWaitMs))
     }
 

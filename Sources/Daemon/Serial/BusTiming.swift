@@ -1,3 +1,4 @@
+import Config
 import ModbusRTU
 
 /// Every wait of one Modbus transaction, in µs, computed once from the line settings: pure, so the
@@ -50,6 +51,7 @@ public struct BusTiming: Equatable, Sendable {
     /// The physical floor of one read of `registers` registers (request, reply, t3.5 after each),
     /// as meters.md §4 counts it: the figure bus throughput is compared with.
     public func minimumTransactionMicros(registers: Int) -> Int64 {
-        wireMicros(bytes: 8 + 5 + 2 * registers) + 2 * Int64(frame.t35Micros)
+        let read = ModbusRequest.readInputRegisters(slave: 1, start: 0, count: UInt16(clamping: registers))
+        return wireMicros(bytes: read.encode().count + read.replyLength) + 2 * Int64(frame.t35Micros)
     }
 }

@@ -5,8 +5,6 @@ import OS
 public enum SerialError: Error, Equatable, Sendable {
     /// A baud rate with no termios B-constant, or outside 1200…115200.
     case unsupportedBaud(Int)
-    /// A format text that is not data bits (5–8), parity (N/E/O) and stop bits (1–2), e.g. `8N1`.
-    case badFormat(String)
     /// A system call on the device failed.
     case system(SystemError)
     /// The device went away: end of file or EIO on read (a pty whose master closed, a USB adapter
@@ -22,8 +20,6 @@ public enum SerialError: Error, Equatable, Sendable {
         switch self {
         case .unsupportedBaud(let baud):
             return "unsupported baud rate \(baud) (use one of \(supportedBaudText))"
-        case .badFormat(let text):
-            return "bad serial format \"\(text)\" (data bits 5-8, parity N/E/O, stop bits 1-2, e.g. 8N1)"
         case .system(let error):
             return error.message
         case .hangUp(let device):

@@ -1,3 +1,4 @@
+import Config
 import OS
 
 /// A serial device opened for Modbus RTU: raw 8-bit clean mode, exclusive, non-blocking, no flow
@@ -108,9 +109,14 @@ public struct SerialPort: SerialLink {
     }
 
     private static func open(_ device: String, baud: Int, format: SerialFormat) throws(SerialError) -> FileDescriptor {
+        let parity: SerialParity
+        switch format.parity {
+        case .none: parity = .none
+        case .even: parity = .even
+        case .odd: parity = .odd
+        }
         do {
-            return try Terminal.openSerial(device, baud: baud, dataBits: format.dataBits, parity: format.parity,
-                                           stopBits: format.stopBits)
+            return try Terminal.openSerial(device, baud: baud, dataBits: format.dataBits, parity: parity, stopBits: format.stopBits)
         } catch {
             throw .system(error)
         }

@@ -1,4 +1,3 @@
-// modules: ModbusRTU Meters Ledger IotaRPC Config
 // Fuzzes the configuration parser on arbitrary text: it must return or throw a ConfigError, never
 // trap; a file that parses must print a summary that parses back to the same configuration; a
 // refused file must name the file (and a line inside it) in every problem.

@@ -1,4 +1,3 @@
-// modules: Ledger OS Journal
 // Fuzzes journal recovery and the record decoder. Two modes, by the first input byte:
 //  - even: the input is a whole journal file, as read from disk (header, framing, scan);
 //  - odd: the input is a list of record bodies (u8 length, body …) that this target frames with a

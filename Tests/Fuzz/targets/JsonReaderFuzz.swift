@@ -1,4 +1,3 @@
-// modules: Ledger IotaRPC
 // Fuzzes the strict JSON reader and every node-reply decoder on arbitrary bytes: none may trap, and
 // whatever parses must survive a write-and-read-again round trip unchanged.
 #if canImport(IotaRPC)
@@ -22,7 +21,6 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         _ = try? TransactionPage.decode(bytes, id: 5, account: account)
         _ = try? GraphQLReply.scanPage(bytes, chain: .mainnet, account: account)
     }
-    _ = try? NodeReply.balance(bytes, id: 1)
     _ = try? NodeReply.latestCheckpoint(bytes, id: 1)
     _ = try? NodeReply.chainIdentifier(bytes, id: 1, chain: .mainnet)
     _ = try? GraphQLReply.bootstrap(bytes, chain: .any)

@@ -1,4 +1,3 @@
-// modules: Ledger
 // Feeds arbitrary bytes to every Ledger text parser and drives an Account with events and meter
 // readings decoded from the same bytes: nothing may trap, and balance == credited − charged holds.
 #if canImport(Ledger)

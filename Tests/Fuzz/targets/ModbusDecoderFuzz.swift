@@ -1,4 +1,3 @@
-// modules: ModbusRTU
 import ModbusRTU
 
 /// Feeds arbitrary bytes, cut into arbitrary chunks, to both Modbus decoders; they must never trap.

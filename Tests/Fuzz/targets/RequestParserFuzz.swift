@@ -1,4 +1,3 @@
-// modules: Ledger Control
 // Fuzzes the request path of the control socket: the line framer under two chunkings (must agree),
 // the request parser (must return or throw, never trap), and replies (must stay framed: data lines
 // that cannot be taken for a final line, then exactly one final line).

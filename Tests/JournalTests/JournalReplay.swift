@@ -1,15 +1,17 @@
+import Journal
 import Ledger
 
-/// Rebuilds every account's persistent state from a recovery: the snapshot's states, then each
-/// event in journal order through `apply` (the Ledger's own mutator, so replay is exact).
-public enum JournalReplay {
-    /// `initial` gives the state of a meter the snapshot does not hold (first journaled after it,
-    /// e.g. from the configured tariff). Returns the meters in order of first appearance.
-    public static func replay(
+/// Rebuilds every account's persistent state from a recovery, for the tests that compare a
+/// journal with the state its records describe: the snapshot's states, then each event in journal
+/// order through `apply`. (The daemon replays with its own rules, in Sources/Daemon.)
+enum JournalReplay {
+    /// `initial` gives the state of a meter the snapshot does not hold. Returns the meters in
+    /// order of first appearance.
+    static func replay(
         _ recovery: Recovery,
         initial: (String) -> AccountState,
         apply: (inout AccountState, AccountEvent) throws(LedgerError) -> Void
-    ) throws(JournalError) -> [MeterSnapshot] {
+    ) throws(LedgerError) -> [MeterSnapshot] {
         var meters = recovery.snapshot?.meters ?? []
         var index: [String: Int] = [:]
         for (k, meter) in meters.enumerated() { index[meter.name] = k }
@@ -22,11 +24,7 @@ public enum JournalReplay {
                 index[entry.meter] = k
                 meters.append(MeterSnapshot(name: entry.meter, state: initial(entry.meter)))
             }
-            do {
-                try apply(&meters[k].state, entry.event)
-            } catch {
-                throw .replay(meter: entry.meter, reason: error.message)
-            }
+            try apply(&meters[k].state, entry.event)
         }
         return meters
     }
