@@ -100,6 +100,7 @@ import Testing
         #expect(try set.wait(timeoutMs: 0) == 0)
     }
 
+    /// Synchronous on purpose: the signal mask is per thread and raise(3) signals the caller.
     @Test func signalsArriveAsDataOnTheSignalFD() throws {
         let source = try SignalSource()
         defer { source.close() }
@@ -107,6 +108,10 @@ import Testing
         raise(SIGHUP)
         #expect(try source.fd.wait(for: .readable, timeoutMs: 1000).contains(.readable))
         #expect(try source.readPending() == [.reload])
+        raise(SIGTERM)
+        raise(SIGINT)
+        let both = try source.readPending()
+        #expect(both.count == 2 && both.contains(.terminate) && both.contains(.interrupt))
     }
 }
 
