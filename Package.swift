@@ -52,32 +52,36 @@ let package = Package(
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl"),
         .systemLibrary(name: "CGPIOD", path: "Sources/CGPIOD"),
 
+        // Each system call wrapped once (DESIGN §2): the only Swift module that imports CSystem.
+        module("OS", ["CSystem"]),
+
         // The functional core: values in, values out, no system calls.
         module("ModbusRTU"),
         module("Meters", ["ModbusRTU", "Ledger"]),
         module("Ledger"),
-        module("Journal", ["Ledger", "CSystem"]),
+        module("Journal", ["Ledger", "OS"]),
         module("IotaRPC", ["Ledger"]),
         module("Config", ["Ledger", "IotaRPC", "Meters"]),
         module("Control", ["Ledger"], inlining: true),
 
         // The imperative shell.
         module("Daemon", ["ModbusRTU", "Meters", "Ledger", "Journal", "IotaRPC", "Config", "Control",
-                          "CSystem", "CCurl", "CGPIOD"]),
+                          "OS", "CCurl", "CGPIOD"]),
         .executableTarget(name: "tanglemeter", dependencies: ["Daemon"] + runtimeFix,
                           swiftSettings: swiftFlags + noInlining, linkerSettings: firmwareLink),
-        .executableTarget(name: "meter-sim", dependencies: ["ModbusRTU", "Ledger", "CSystem"] + runtimeFix,
+        .executableTarget(name: "meter-sim", dependencies: ["ModbusRTU", "Ledger", "OS"] + runtimeFix,
                           swiftSettings: swiftFlags + noInlining, linkerSettings: firmwareLink),
 
         // Unit tests (normal mode only), with one seeded generator they share.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "OSTests", dependencies: ["OS", "CSystem"]),
         .testTarget(name: "ModbusRTUTests", dependencies: ["TestSupport", "ModbusRTU"]),
         .testTarget(name: "MetersTests", dependencies: ["TestSupport", "Meters", "ModbusRTU"]),
         .testTarget(name: "LedgerTests", dependencies: ["TestSupport", "Ledger"]),
-        .testTarget(name: "JournalTests", dependencies: ["TestSupport", "Journal", "Ledger"]),
+        .testTarget(name: "JournalTests", dependencies: ["TestSupport", "Journal", "Ledger", "OS"]),
         .testTarget(name: "IotaRPCTests", dependencies: ["TestSupport", "IotaRPC", "Ledger"], exclude: ["Samples"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Ledger"]),
         .testTarget(name: "ControlTests", dependencies: ["TestSupport", "Control", "Ledger"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "CSystem"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "OS", "CSystem"]),
     ]
 )

@@ -5,6 +5,7 @@
 // No _GNU_SOURCE: every module map (and Swift's own Glibc) must see glibc's types identically,
 // or clang refuses to merge them (fd_set differed between CSystem and CCurl).
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -36,6 +37,11 @@
 #include <linux/watchdog.h>
 
 static inline int tm_errno(void) { return errno; }
+// errno's C name ("ENOENT"), glibc 2.32+; declared here because <string.h> shows it only
+// under _GNU_SOURCE. NULL for a code it cannot name.
+extern const char *strerrorname_np(int errnum);
+// For the OS tests of the EINTR rule: a fake call sets errno as a real one would.
+static inline void tm_set_errno(int value) { errno = value; }
 
 // open(2) and fcntl(2) are variadic in C.
 static inline int tm_open(const char *path, int flags, mode_t mode) { return open(path, flags, mode); }

@@ -1,4 +1,4 @@
-import CSystem
+import OS
 import Config
 import Control
 
@@ -150,20 +150,7 @@ public func arguments(argc: Int32, argv: UnsafeMutablePointer<UnsafeMutablePoint
 }
 
 /// Writes to stderr with write(2): stdio buffering must not delay or reorder logs.
-public func writeStderr(_ text: String) { writeAll(fd: 2, text) }
+public func writeStderr(_ text: String) { try? FileDescriptor.standardError.writeAll(text) }
 
 /// Writes to stdout with write(2) (Embedded Swift's print is block-buffered into pipes).
-public func writeStdout(_ text: String) { writeAll(fd: 1, text) }
-
-func writeAll(fd: Int32, _ text: String) {
-    var copy = text
-    copy.withUTF8 { buffer in
-        guard let base = buffer.baseAddress else { return }
-        var offset = 0
-        while offset < buffer.count {
-            let n = CSystem.write(fd, base + offset, buffer.count - offset)
-            if n <= 0 { if n < 0 && tm_errno() == EINTR { continue }; return }
-            offset += n
-        }
-    }
-}
+public func writeStdout(_ text: String) { try? FileDescriptor.standardOutput.writeAll(text) }

@@ -1,4 +1,4 @@
-import CSystem
+import OS
 
 /// When to compact: after this much journal since the latest snapshot. Both bound recovery
 /// (time and memory: the events after the snapshot are replayed) and the file's size; at one
@@ -25,7 +25,7 @@ extension JournalFile {
     /// unchanged; on failure after it the file must be reopened.
     public func compact(snapshot: JournalSnapshot) throws(JournalError) {
         try checkWritable()
-        var salt = FileOps.randomSalt()
+        var salt = randomSalt()
         if salt == header.salt { salt &+= 1 }   // a stale block of the old file must not verify
         let newHeader = JournalFormat.Header(salt: salt, generation: header.generation &+ 1)
         let headerBytes = JournalFormat.encodeHeader(newHeader)
@@ -33,13 +33,18 @@ extension JournalFile {
         var newEncoder = RecordEncoder(salt: salt)
         try newEncoder.encode(.snapshot(snapshot), fileOffset: headerBytes.count, into: &bytes)
         bytes = headerBytes + bytes
-        try JournalFile.replaceAtomically(path, with: bytes, afterRename: { () throws(JournalError) in
-            // from here the new file is the journal: appends must go to it, never the old inode
-            FileOps.close(fd)
-            fd = -1
-            condition = .unusable("compaction was interrupted after its rename")
-            fd = try FileOps.open(path, flags: O_RDWR)
-        })
+        try os { () throws(SystemError) in
+            try FileSystem.replace(path, with: bytes, temporary: path + ".tmp", permissions: 0o600, durability: .contentSynced)
+        }
+        // From here the new file is the journal: appends must go to it, never the old inode, so it
+        // is reopened before the directory sync that makes the rename durable.
+        fd.close()
+        fd = closedFD
+        condition = .unusable("compaction was interrupted after its rename")
+        try os { () throws(SystemError) in
+            fd = try FileDescriptor.open(path, .readWrite)
+            try FileSystem.syncDirectory(FileSystem.parentDirectory(of: path))
+        }
         header = newHeader
         encoder = newEncoder
         size = bytes.count
@@ -50,28 +55,11 @@ extension JournalFile {
         condition = .ready
     }
 
-    /// Writes `bytes` as the whole new content of `path`: tmp file (0600), fsync, rename,
-    /// `afterRename`, fsync of the directory. A failure before the rename removes the tmp file.
-    static func replaceAtomically(_ path: String, with bytes: [UInt8],
-                                  afterRename: () throws(JournalError) -> Void = {}) throws(JournalError) {
-        let tmp = path + ".tmp"
-        let fd = try FileOps.open(tmp, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
-        do {
-            try FileOps.writeAll(fd, bytes, at: 0, tmp)
-            try FileOps.sync(fd, tmp)
-            FileOps.close(fd)
-        } catch {
-            FileOps.close(fd)
-            try? FileOps.unlinkIfPresent(tmp)
-            throw error
+    /// Writes `bytes` as the whole new content of `path`, durably: tmp file (0600), fsync, rename,
+    /// fsync of the directory. A failure before the rename removes the tmp file.
+    static func replaceAtomically(_ path: String, with bytes: [UInt8]) throws(JournalError) {
+        try os { () throws(SystemError) in
+            try FileSystem.replace(path, with: bytes, temporary: path + ".tmp", permissions: 0o600, durability: .durable)
         }
-        do {
-            try FileOps.rename(tmp, to: path)
-        } catch {
-            try? FileOps.unlinkIfPresent(tmp)
-            throw error
-        }
-        try afterRename()
-        try FileOps.syncDirectory(FileOps.parentDirectory(of: path))
     }
 }

@@ -1,11 +1,11 @@
-import CSystem
+import OS
 
 /// Everything the journal can refuse or fail at, rendered to text once by `message`.
 /// OS failures carry the operation, the path and errno, so a full disk or a read-only mount is
-/// reported as such (`fdatasync /var/lib/tanglemeter/journal: No space left on device (errno 28)`).
+/// reported as such (`fdatasync /var/lib/tanglemeter/journal: No space left on device (ENOSPC)`).
 public enum JournalError: Error, Equatable, Sendable {
     /// A system call failed.
-    case system(operation: String, path: String, errno: Int32)
+    case system(SystemError)
     /// A record that cannot be written because it could not be read back (a field over its bound).
     case invalidRecord(reason: String)
     /// Bytes that do not decode as a record (only ever seen inside a file whose checksum held:
@@ -22,8 +22,8 @@ public enum JournalError: Error, Equatable, Sendable {
 
     public var message: String {
         switch self {
-        case .system(let operation, let path, let code):
-            return "\(operation) \(path): \(errnoText(code)) (errno \(code))"
+        case .system(let error):
+            return error.message
         case .invalidRecord(let reason):
             return "record not written: \(reason)"
         case .malformed(let offset, let reason):
@@ -38,10 +38,4 @@ public enum JournalError: Error, Equatable, Sendable {
             return "journal \(path) is in use by \(holder) (it holds \(path).lock): one daemon per journal"
         }
     }
-}
-
-/// strerror(3) as a Swift string.
-func errnoText(_ code: Int32) -> String {
-    guard let text = strerror(code) else { return "error \(code)" }
-    return String(cString: text)
 }

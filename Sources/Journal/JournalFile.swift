@@ -1,5 +1,5 @@
-import CSystem
 import Ledger
+import OS
 
 /// The journal file, open for appending. Owns its descriptor; single-threaded like the daemon.
 ///
@@ -18,7 +18,8 @@ import Ledger
 ///   anything is appended after it.
 public final class JournalFile {
     public let path: String
-    var fd: Int32
+    /// `closedFD` once closed.
+    var fd: FileDescriptor
     /// Held from open to close; nil once released.
     var lock: JournalLock?
     var header: JournalFormat.Header
@@ -45,24 +46,29 @@ public final class JournalFile {
     /// the caller must do with a torn tail (log it) or damage (refuse to run on it). Takes the
     /// journal's lock first (`JournalLock`): a journal another process holds throws `.locked`.
     public static func open(path: String) throws(JournalError) -> (JournalFile, Recovery) {
-        try FileOps.makeDirectories(FileOps.parentDirectory(of: path))
+        try os { () throws(SystemError) in
+            try FileSystem.makeDirectories(FileSystem.parentDirectory(of: path), permissions: 0o700, durable: true)
+        }
         let lock = try JournalLock.acquire(journalPath: path)
-        var fd: Int32 = -1
+        var fd = closedFD
         do {
-            try FileOps.unlinkIfPresent(path + ".tmp")   // a creation or compaction that never reached its rename
-            if !(try FileOps.exists(path)) {
-                let header = JournalFormat.Header(salt: FileOps.randomSalt(), generation: 1)
+            // a creation or compaction that never reached its rename
+            try os { () throws(SystemError) in try FileSystem.removeIfPresent(path + ".tmp") }
+            if !(try os { () throws(SystemError) in try FileSystem.exists(path) }) {
+                let header = JournalFormat.Header(salt: randomSalt(), generation: 1)
                 try replaceAtomically(path, with: JournalFormat.encodeHeader(header))
             }
-            fd = try FileOps.open(path, flags: O_RDWR)
-            let bytes = try FileOps.readAll(fd, path)
+            fd = try os { () throws(SystemError) in try FileDescriptor.open(path, .readWrite) }
+            let bytes = try os { () throws(SystemError) in try fd.readAll(path) }
             let scan = try bytes.withUnsafeBufferPointer { (b) throws(JournalError) in try JournalScan.scan(b, path: path) }
             var recovery = scan.recovery
             if recovery.tornTail != nil && recovery.damage == nil {
                 // never acknowledged, but evidence: kept beside the journal before it is cut off
                 recovery.tornTail?.savedAs = try saveTornTail(bytes[recovery.validBytes...], of: path, at: recovery.validBytes)
-                try FileOps.truncate(fd, to: recovery.validBytes, path)
-                try FileOps.sync(fd, path)
+                try os { () throws(SystemError) in
+                    try fd.truncate(to: recovery.validBytes, path)
+                    try fd.sync(path)
+                }
             }
             let file = JournalFile(path: path, fd: fd, lock: lock, header: scan.header ?? JournalFormat.Header(salt: 0, generation: 0),
                                    meterNames: scan.meterNames, boot: scan.boundBoot, size: recovery.validBytes,
@@ -70,7 +76,7 @@ public final class JournalFile {
             if let damage = recovery.damage { file.condition = .damaged(damage) }
             return (file, recovery)
         } catch {
-            if fd >= 0 { FileOps.close(fd) }
+            if fd != closedFD { fd.close() }
             lock.release()
             throw error
         }
@@ -82,7 +88,7 @@ public final class JournalFile {
         let base = path + ".torn-\(offset)"
         var name = base
         var n = 1
-        while try FileOps.exists(name) {
+        while try os({ () throws(SystemError) in try FileSystem.exists(name) }) {
             n += 1
             name = base + "-\(n)"
         }
@@ -90,7 +96,7 @@ public final class JournalFile {
         return name
     }
 
-    private init(path: String, fd: Int32, lock: JournalLock, header: JournalFormat.Header, meterNames: [String], boot: BootID?, size: Int,
+    private init(path: String, fd: FileDescriptor, lock: JournalLock, header: JournalFormat.Header, meterNames: [String], boot: BootID?, size: Int,
                  snapshotEnd: Int, recordsSinceSnapshot: Int) {
         self.path = path
         self.fd = fd
@@ -107,8 +113,8 @@ public final class JournalFile {
 
     /// Closes the descriptor and releases the lock; later calls throw `unusable`.
     public func close() {
-        if fd >= 0 { FileOps.close(fd) }
-        fd = -1
+        if fd != closedFD { fd.close() }
+        fd = closedFD
         lock?.release()
         lock = nil
         condition = .unusable("closed")
@@ -124,11 +130,11 @@ public final class JournalFile {
         for record in records { try next.encode(record, fileOffset: size, into: &bytes) }
         if bytes.isEmpty { return }
         do {
-            try FileOps.writeAll(fd, bytes, at: size, path)
-            try FileOps.syncData(fd, path)
+            try fd.writeAll(bytes, at: size, path)
+            try fd.syncData(path)
         } catch {
             rollBack()
-            throw error
+            throw .system(error)
         }
         encoder = next
         size += bytes.count
@@ -143,8 +149,8 @@ public final class JournalFile {
     /// append to bury (which would turn a torn tail into damage).
     private func rollBack() {
         do {
-            try FileOps.truncate(fd, to: size, path)
-            try FileOps.syncData(fd, path)
+            try fd.truncate(to: size, path)
+            try fd.syncData(path)
         } catch {
             condition = .unusable("a failed write could not be cut back (\(error.message))")
         }
@@ -168,14 +174,35 @@ public final class JournalFile {
     /// away, or replaced (a restore or an editor's save over it). Appending on would write to a file
     /// nobody reads, and the next start would be a silent new start that knows no credit.
     private func displacement() -> String? {
-        var open = stat()
-        guard fstat(fd, &open) == 0 else { return nil }   // cannot tell; the write itself will fail
-        if open.st_nlink == 0 { return "the file was deleted while open" }
-        var named = stat()
-        if stat(path, &named) != 0 {
-            return tm_errno() == ENOENT ? "the file is gone from its path (deleted or renamed while open)" : nil
-        }
-        if named.st_dev != open.st_dev || named.st_ino != open.st_ino { return "the path names another file (replaced while open)" }
+        guard let open = try? fd.info(path) else { return nil }   // cannot tell; the write itself will fail
+        if open.linkCount == 0 { return "the file was deleted while open" }
+        let named: FileInfo?
+        do { named = try FileSystem.info(path) } catch { return nil }
+        guard let named else { return "the file is gone from its path (deleted or renamed while open)" }
+        if !named.isSameFile(as: open) { return "the path names another file (replaced while open)" }
         return nil
     }
+}
+
+/// The descriptor of a journal file that is not open.
+let closedFD = FileDescriptor(rawValue: -1)
+
+/// Runs OS calls for the journal: a failure becomes `JournalError.system`, naming the call, the
+/// path and errno (`fdatasync /var/lib/tanglemeter/journal: No space left on device (ENOSPC)`).
+func os<T>(_ body: () throws(SystemError) -> T) throws(JournalError) -> T {
+    do { return try body() } catch { throw .system(error) }
+}
+
+/// 32 bits for a file generation's salt, from the kernel's random source; the clock if that fails.
+func randomSalt() -> UInt32 {
+    var salt: UInt32 = 0
+    if let fd = try? FileDescriptor.open("/dev/urandom", .readOnly) {
+        _ = withUnsafeMutableBytes(of: &salt) { try? fd.read(into: $0) }
+        fd.close()
+    }
+    if salt == 0 {
+        let ns = Clock.wallNanos()
+        salt = UInt32(truncatingIfNeeded: ns ^ ns >> 32) | 1
+    }
+    return salt
 }

@@ -1,4 +1,4 @@
-import CSystem
+import OS
 
 /// One daemon per journal (DESIGN §3.5): an exclusive `flock(2)` on `PATH.lock`, a file beside the
 /// journal, held for as long as the journal is open.
@@ -14,36 +14,38 @@ import CSystem
 /// - The holder's pid: neither `flock` nor OFD locks report one (`F_OFD_GETLK` gives pid −1), so the
 ///   holder writes its pid into the lock file, and a refused daemon names it from there.
 struct JournalLock {
-    let fd: Int32
+    let fd: FileDescriptor
 
     static func path(of journalPath: String) -> String { journalPath + ".lock" }
 
     /// Takes the lock or throws `.locked` naming the holder.
     static func acquire(journalPath: String) throws(JournalError) -> JournalLock {
         let path = path(of: journalPath)
-        let fd = try FileOps.open(path, flags: O_RDWR | O_CREAT)
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            let code = tm_errno()
-            let holder = code == EWOULDBLOCK ? holderText(fd) : ""
-            FileOps.close(fd)
-            if code == EWOULDBLOCK { throw .locked(path: journalPath, holder: holder) }
-            throw .system(operation: "flock", path: path, errno: code)
+        let fd = try os { () throws(SystemError) in try FileDescriptor.open(path, .readWrite, .create) }
+        let taken: Bool
+        do { taken = try fd.lockExclusively(path) } catch {
+            fd.close()
+            throw .system(error)
+        }
+        if !taken {
+            let holder = holderText(fd, path)
+            fd.close()
+            throw .locked(path: journalPath, holder: holder)
         }
         // Informational (the lock itself is the kernel's): no sync, and a failure costs only the pid
         // in a second daemon's message.
-        let pid = Array("\(getpid())\n".utf8)
-        _ = try? FileOps.truncate(fd, to: 0, path)
-        _ = try? FileOps.writeAll(fd, pid, at: 0, path)
+        let pid = Array("\(CurrentProcess.id)\n".utf8)
+        _ = try? fd.truncate(to: 0, path)
+        _ = try? fd.writeAll(pid, at: 0, path)
         return JournalLock(fd: fd)
     }
 
-    func release() { FileOps.close(fd) }   // closing the last descriptor drops the flock
+    func release() { fd.close() }   // closing the last descriptor drops the flock
 
     /// `pid N` from the lock file, or a description of what is there instead.
-    private static func holderText(_ fd: Int32) -> String {
-        var bytes = [UInt8](repeating: 0, count: 16)
-        let n = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 16, 0) }
-        let digits = bytes.prefix(max(n, 0)).prefix(while: { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+    private static func holderText(_ fd: FileDescriptor, _ path: String) -> String {
+        let bytes = (try? fd.read(upTo: 16, at: 0, path)) ?? []
+        let digits = bytes.prefix(while: { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
         guard !digits.isEmpty, digits.count <= 10 else { return "another process (no pid in its lock file)" }
         return "pid " + String(decoding: digits, as: UTF8.self)
     }

@@ -1,19 +1,23 @@
-import CSystem
+import OS
 
 /// The stdin commands (DESIGN §3.7), one per line; each gets one line back: `ok`, the stats
 /// line, or `error …`.
 extension Simulator {
     mutating func readCommands() {
-        var buffer = [UInt8](repeating: 0, count: 1024)
-        let count = read(0, &buffer, buffer.count)
-        if count < 0 && (tm_errno() == EINTR || tm_errno() == EAGAIN) { return }
-        if count <= 0 {
+        let chunk: [UInt8]
+        do {
+            guard let bytes = try FileDescriptor.standardInput.read(upTo: 1024) else { return }   // nothing yet
+            chunk = bytes
+        } catch {
+            chunk = []
+        }
+        if chunk.isEmpty {
             // stdin closed (run in the background with </dev/null): keep serving the bus.
             stdinOpen = false
             if let last = stdinLines.takeRest() { writeAll(1, execute(last) + "\n") }
             return
         }
-        stdinLines.append(buffer[0..<count])
+        stdinLines.append(chunk[...])
         while let line = stdinLines.takeLine() {
             if line.isEmpty { continue }
             writeAll(1, execute(line) + "\n")

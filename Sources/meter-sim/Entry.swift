@@ -1,4 +1,4 @@
-import CSystem
+import OS
 
 // A C-level entry point (Embedded Swift has no CommandLine); SwiftPM aliases `main` to it.
 @_cdecl("meter_sim_main")
@@ -29,15 +29,5 @@ func meterSimMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePoint
 
 /// Writes all of `text` to `fd` with write(2): stdio would buffer `ready` lines in a pipe.
 func writeAll(_ fd: Int32, _ text: String) {
-    var copy = text
-    copy.withUTF8 { buffer in
-        guard let base = buffer.baseAddress else { return }
-        var offset = 0
-        while offset < buffer.count {
-            let n = write(fd, base + offset, buffer.count - offset)
-            if n < 0 && tm_errno() == EINTR { continue }
-            if n <= 0 { return }
-            offset += n
-        }
-    }
+    try? FileDescriptor(rawValue: fd).writeAll(text)
 }

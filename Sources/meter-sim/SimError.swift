@@ -1,13 +1,15 @@
+import OS
+
 /// Why meter-sim cannot start: bad arguments (exit 1) or the pty/link (exit 2).
 enum SimError: Error {
     case usage(String)
-    case system(call: String, errno: Int32)
+    case system(SystemError)
     case linkOccupied(String)
 
     var message: String {
         switch self {
         case .usage(let text): text
-        case .system(let call, let errno): "\(call) failed (errno \(errno))"
+        case .system(let error): error.message
         case .linkOccupied(let path): "\(path) exists and is not a symlink; refusing to replace it"
         }
     }

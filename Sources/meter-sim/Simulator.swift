@@ -1,5 +1,5 @@
-import CSystem
 import ModbusRTU
+import OS
 
 /// meter-sim's single poll(2) loop: requests in from the pty, replies out (on a wire-time
 /// schedule when asked), commands in from stdin, SIGTERM/SIGINT through a signalfd.
@@ -8,7 +8,7 @@ struct Simulator {
     var stats = SimStats()
     let options: SimOptions
     private let link: PtyLink
-    private let signalFd: Int32
+    private let signals: SignalSource
     private var faults: FaultInjector
     private var requests = RequestDecoder()
     private var transmitter: Transmitter
@@ -30,54 +30,39 @@ struct Simulator {
             meter.saturates = options.energySaturates
             return meter
         }
-        signalFd = try Self.openSignalFd()
-        faults = FaultInjector(options: options, seed: options.seed ?? UInt64(bitPattern: monotonicMicros()))
+        do { signals = try SignalSource(reload: false) } catch { throw .system(error) }
+        faults = FaultInjector(options: options, seed: options.seed ?? UInt64(bitPattern: Clock.monotonicMicros()))
         let timing = options.wireBaud.map { FrameTiming.forBaud($0, bitsPerCharacter: 10) }
         transmitter = Transmitter(timing: timing)
         frameSilenceMicros = Int64(max(timing?.t35Micros ?? 0, 20_000))
         link = try PtyLink(linkPath: options.link)
-        lastAdvanceMicros = monotonicMicros()
-    }
-
-    /// Blocks SIGTERM and SIGINT (delivered through a signalfd instead) and SIGPIPE (a closed
-    /// stdout must make write(2) fail, not kill the simulator).
-    private static func openSignalFd() throws(SimError) -> Int32 {
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        sigaddset(&mask, SIGTERM)
-        sigaddset(&mask, SIGINT)
-        var blocked = mask
-        sigaddset(&blocked, SIGPIPE)
-        guard sigprocmask(SIG_BLOCK, &blocked, nil) == 0 else { throw .system(call: "sigprocmask", errno: tm_errno()) }
-        let fd = signalfd(-1, &mask, Int32(SFD_NONBLOCK | SFD_CLOEXEC))
-        guard fd >= 0 else { throw .system(call: "signalfd", errno: tm_errno()) }
-        return fd
+        lastAdvanceMicros = Clock.monotonicMicros()
     }
 
     /// Runs until SIGTERM/SIGINT; returns the exit status.
     mutating func run() -> Int32 {
         writeAll(1, "ready \(options.link)\n")
-        var fds = [pollfd](repeating: pollfd(), count: 3)
+        var fds = PollSet()
         while true {
-            let now = monotonicMicros()
-            fds[0] = pollfd(fd: signalFd, events: Int16(POLLIN), revents: 0)
-            fds[1] = pollfd(fd: link.master, events: Int16(POLLIN) | (transmitter.isBlocked ? Int16(POLLOUT) : 0), revents: 0)
-            fds[2] = pollfd(fd: stdinOpen ? 0 : -1, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&fds, nfds_t(fds.count), timeoutMillis(now: now))
-            if ready < 0 && tm_errno() != EINTR {
-                writeAll(2, "meter-sim: poll failed (errno \(tm_errno()))\n")
+            let now = Clock.monotonicMicros()
+            fds.removeAll()
+            let signalIndex = fds.add(signals.fd, .readable)
+            let linkIndex = fds.add(link.master, transmitter.isBlocked ? .readable | .writable : .readable)
+            let stdinIndex = stdinOpen ? fds.add(.standardInput, .readable) : nil
+            do { _ = try fds.wait(timeoutMs: timeoutMillis(now: now)) } catch {
+                writeAll(2, "meter-sim: \(error.message)\n")
                 link.removeLink()
                 return 2
             }
             advanceEnergy()
-            if fds[0].revents != 0 { break }
-            if fds[1].revents & Int16(POLLIN) != 0 { readRequests() }
-            if fds[2].revents != 0 { readCommands() }
-            if requests.pendingCount > 0 && monotonicMicros() - lastRequestByteMicros >= frameSilenceMicros {
+            if !fds.readiness(signalIndex).isEmpty { break }
+            if fds.readiness(linkIndex).contains(.readable) { readRequests() }
+            if let stdinIndex, !fds.readiness(stdinIndex).isEmpty { readCommands() }
+            if requests.pendingCount > 0 && Clock.monotonicMicros() - lastRequestByteMicros >= frameSilenceMicros {
                 requests.discardPending()
                 stats.badFrames += 1
             }
-            transmitter.sendDue(fd: link.master, now: monotonicMicros())
+            transmitter.sendDue(fd: link.master, now: Clock.monotonicMicros())
         }
         link.removeLink()
         return 0
@@ -102,7 +87,7 @@ struct Simulator {
     }
 
     private mutating func advanceEnergy() {
-        let now = monotonicMicros()
+        let now = Clock.monotonicMicros()
         for index in meters.indices {
             meters[index].advance(elapsedMicros: now - lastAdvanceMicros, speedThousandths: options.speedThousandths)
         }
@@ -110,12 +95,10 @@ struct Simulator {
     }
 
     private mutating func readRequests() {
-        var buffer = [UInt8](repeating: 0, count: 512)
-        let count = read(link.master, &buffer, buffer.count)
-        guard count > 0 else { return }
-        let now = monotonicMicros()
+        guard let bytes = try? link.master.read(upTo: 512), !bytes.isEmpty else { return }
+        let now = Clock.monotonicMicros()
         lastRequestByteMicros = now
-        requests.append(buffer[0..<count])
+        requests.append(bytes[...])
         while true {
             switch requests.next() {
             case .needMore: return
@@ -170,9 +153,3 @@ struct Simulator {
     }
 }
 
-/// Microseconds on the monotonic clock.
-func monotonicMicros() -> Int64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000
-}

@@ -1,4 +1,4 @@
-import CSystem
+import OS
 import ModbusRTU
 
 /// Replies waiting to go out on the pty, in order. With wire timing every byte leaves when a
@@ -54,21 +54,22 @@ struct Transmitter {
     }
 
     /// Writes every byte that is due by `now`.
-    mutating func sendDue(fd: Int32, now: Int64) {
+    mutating func sendDue(fd: FileDescriptor, now: Int64) {
         while !queue.isEmpty {
             let head = queue[0]
             let due = dueCount(head, now: now)
             guard due > head.sent else { return }
-            let written = head.bytes.withUnsafeBufferPointer { buffer in
-                write(fd, buffer.baseAddress! + head.sent, due - head.sent)
-            }
-            if written < 0 {
-                let error = tm_errno()
-                if error == EINTR { continue }
-                isBlocked = error == EAGAIN
-                if !isBlocked { dropHead() }   // the line is gone: the reply is lost, as on a real bus
+            let written: Int
+            do {
+                written = try head.bytes.withUnsafeBytes { raw in
+                    Result { () throws(SystemError) -> Int in try fd.write(UnsafeRawBufferPointer(rebasing: raw[head.sent..<due])) }
+                }.get()
+            } catch {
+                isBlocked = false
+                dropHead()   // the line is gone: the reply is lost, as on a real bus
                 return
             }
+            if written == 0 { isBlocked = true; return }   // the pty is full: POLLOUT wakes the loop
             isBlocked = false
             queue[0].sent += written
             if queue[0].sent == head.bytes.count { dropHead() } else if written < due - head.sent { isBlocked = true; return }

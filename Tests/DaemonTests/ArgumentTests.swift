@@ -1,5 +1,6 @@
 import Testing
 @testable import Daemon
+import OS
 
 /// DESIGN §3.1: `--scan` beside `--check` and `query`.
 @Suite struct ArgumentTests {

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import Testing
 @testable import Daemon
+import OS
 
 /// The `tanglemeter query` client against a real server, and its errors.
 @Suite struct ControlServerQueryTests {

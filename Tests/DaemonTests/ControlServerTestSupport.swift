@@ -5,6 +5,7 @@ import Foundation
 import Glibc
 import Testing
 @testable import Daemon
+import OS
 
 /// A minimal line splitter standing in for Control's framer: lines of at most 512 bytes.
 struct TestFramer: ControlFraming {
@@ -87,10 +88,12 @@ final class Harness {
         let now = Clock.monotonicMs()
         var wait = maxWaitMs
         if let due = server.nextDeadline() { wait = due <= now ? 0 : min(wait, due - now) }
-        let r = Glibc.poll(&fds, nfds_t(fds.count), Int32(wait))
+        let r = (try? fds.wait(timeoutMs: Int32(wait))) ?? 0
         let after = Clock.monotonicMs()
         if r > 0 {
-            for p in fds where p.revents != 0 { server.handle(fd: p.fd, revents: p.revents, now: after) }
+            for i in 0..<fds.count where !fds.readiness(i).isEmpty {
+                server.handle(fd: fds.descriptor(i), readiness: fds.readiness(i), now: after)
+            }
         }
         server.tick(now: after)
     }

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import Testing
 @testable import Daemon
+import OS
 
 @Suite struct ControlServerTests {
     @Test func oneClientGetsItsReply() throws {
@@ -60,7 +61,10 @@ import Testing
         let hog = try TestClient(path: h.path)
         // 8 MB of replies requested, none read: the socket buffer and the output queue fill up.
         hog.send(String(repeating: "big 65536\n", count: 128))
-        h.run { h.server.pollDescriptors().contains { $0.events == Int16(POLLOUT) } }  // back-pressured
+        h.run {  // back-pressured
+            let set = h.server.pollDescriptors()
+            return (0..<set.count).contains { set.requested($0) == .writable }
+        }
         let other = try TestClient(path: h.path)
         other.send("status\n")
         h.run { other.pump(); return other.finalLines == 1 }
@@ -260,8 +264,8 @@ import Testing
 
     /// The fallback when the kernel (or qemu-user) cannot report SO_PEERGROUPS: the group database.
     @Test func groupDatabaseFallback() {
-        #expect(PeerCredentials.groupsOfUser(uid: 0, gid: 0)?.contains(0) == true)
-        #expect(PeerCredentials.groupsOfUser(uid: 4_000_000, gid: 1) == nil)  // no such user
+        #expect(UserDatabase.groups(ofUser: 0, primaryGroup: 0)?.contains(0) == true)
+        #expect(UserDatabase.groups(ofUser: 4_000_000, primaryGroup: 1) == nil)  // no such user
         var peer = PeerCredentials(pid: 1, uid: 65534, gid: 65534, groups: [1, 4242])
         #expect(AdminRule(adminGroup: 4242).isAdmin(&peer, fd: FileDescriptor(rawValue: -1)))
         #expect(!AdminRule(adminGroup: nil).isAdmin(&peer, fd: FileDescriptor(rawValue: -1)))

@@ -3,6 +3,7 @@ import Glibc
 import Testing
 import Config
 @testable import Daemon
+@testable import OS
 
 @Suite struct SimGPIOTests {
     func read(_ path: String) -> String? { try? String(contentsOfFile: path, encoding: .utf8) }
@@ -123,7 +124,7 @@ import Config
 @Suite struct GpiodLibraryTests {
     /// trixie's libgpiod.so.3 (v2 API) wins over bookworm's libgpiod.so.2 when both are there.
     @Test func prefersTheV2LibraryThenV1() {
-        let fake = UnsafeMutableRawPointer(bitPattern: 0x1000)!
+        let fake = DynamicLibrary(handle: UnsafeMutableRawPointer(bitPattern: 0x1000)!)
         var tried: [String] = []
         let both = GpiodLibrary.firstLoadable { tried.append($0); return fake }
         #expect(both?.soname == "libgpiod.so.3")

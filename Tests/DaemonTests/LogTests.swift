@@ -1,6 +1,7 @@
 import Glibc
 import Testing
 @testable import Daemon
+import OS
 
 @Suite struct LogTests {
     func captured(_ body: (Log) -> Void, threshold: LogLevel = .info) -> String {

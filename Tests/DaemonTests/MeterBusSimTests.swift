@@ -6,6 +6,7 @@ import ModbusRTU
 import Testing
 import Config
 @testable import Daemon
+import OS
 
 /// Where the firmware binaries are: $TM_BIN_DIR, or build/ at the package root.
 let binDirectory: String = {
@@ -89,9 +90,13 @@ func transact(_ bus: inout MeterBus<SerialPort>, _ request: ModbusRequest, limit
     while Clock.monotonicMicros() < limit {
         set.removeAll()
         var serial = -1
-        if bus.wantsReadable, let fd = bus.link.descriptor { serial = set.add(fd) }
-        let timeout = PollSet.timeoutMs(untilMicros: bus.nextDeadline(), nowMicros: Clock.monotonicMicros())
-        _ = try set.wait(timeoutMs: timeout < 0 ? 100 : min(timeout, 100))
+        if bus.wantsReadable, let fd = bus.link.descriptor { serial = set.add(fd, .readable) }
+        // rounded up, so the turn never wakes just before the deadline and spins; a deadline in
+        // the past may be Int64.min ("do not wait"), so nothing is subtracted from it
+        let before = Clock.monotonicMicros()
+        var timeout: Int32 = 100
+        if let deadline = bus.nextDeadline() { timeout = deadline <= before ? 0 : Int32(clamping: (deadline - before) / 1000 + 1) }
+        _ = try set.wait(timeoutMs: min(timeout, 100))
         let now = Clock.monotonicMicros()
         if serial >= 0, set.readiness(serial).wantsRead, let event = bus.handleReadable(nowMicros: now) {
             return event

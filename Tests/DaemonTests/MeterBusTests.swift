@@ -4,6 +4,7 @@ import ModbusRTU
 import Testing
 import Config
 @testable import Daemon
+import OS
 
 /// The far end of a scripted line, shared by reference so the test can feed it while the bus owns the link.
 final class ScriptedWire {
@@ -245,10 +246,10 @@ let sampleRegisters: [UInt16] = [0x08D1, 0x006C, 0x0000, 0x00F4, 0x0000, 0x0026,
         #expect(event1 == .portFailed(readAll1, .hangUp(device: "/dev/scripted")))
         #expect(!bus.isBusy && bus.counters(for: 1).portErrors == 1)
         wire.readFailure = nil
-        wire.reopenFailure = .system(SystemError("open", "/dev/scripted", errno: 2))
+        wire.reopenFailure = .system(SystemError("open", "/dev/scripted", errno: .ENOENT))
         _ = bus.start(readAll1)
         let event2 = bus.handleTimer(nowMicros: 500_000)
-        #expect(event2 == .portFailed(readAll1, .system(SystemError("open", "/dev/scripted", errno: 2))))
+        #expect(event2 == .portFailed(readAll1, .system(SystemError("open", "/dev/scripted", errno: .ENOENT))))
         wire.reopenFailure = nil
         _ = bus.start(readAll1)
         let event3 = bus.handleTimer(nowMicros: 600_000)

@@ -4,6 +4,7 @@ import Foundation
 import CSystem
 import Glibc
 @testable import Daemon
+import OS
 
 /// Tests/support/http_test_server.py, running on a free loopback port until `stop()` or deinit.
 final class TestHTTPServer {
@@ -92,14 +93,17 @@ func runLoop(_ transport: NodeTransport, until ids: [NodeRequestID], maxPollMs: 
     var waiting = Set(ids)
     while !waiting.isEmpty && (monotonicSeconds() - start) * 1000 < limitMs {
         let turnStart = monotonicSeconds()
-        var fds = transport.pollDescriptors().map { pollfd(fd: $0.fd, events: $0.events, revents: 0) }
+        var fds = PollSet()
+        for d in transport.pollDescriptors() { fds.add(d.fd, d.events) }
         var timeout = maxPollMs
         if let deadline = transport.nextDeadlineMs {
             timeout = max(0, min(maxPollMs, deadline - Clock.monotonicMs()))
         }
-        _ = poll(&fds, nfds_t(fds.count), Int32(timeout))
+        _ = try? fds.wait(timeoutMs: Int32(timeout))
         let workStart = monotonicSeconds()
-        for entry in fds where entry.revents != 0 { transport.handle(fd: entry.fd, revents: entry.revents) }
+        for i in 0..<fds.count where !fds.readiness(i).isEmpty {
+            transport.handle(fd: fds.descriptor(i), readiness: fds.readiness(i))
+        }
         if let deadline = transport.nextDeadlineMs, Clock.monotonicMs() >= deadline { transport.handleTimeout() }
         for completion in transport.takeCompleted() {
             report.completions.append(completion)

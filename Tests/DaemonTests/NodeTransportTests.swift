@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import Testing
 @testable import Daemon
+import OS
 
 /// One suite, run serially: the timing assertions must not compete with each other for the CPU.
 @Suite(.serialized) struct NodeTransportTests {

@@ -4,6 +4,7 @@ import Journal
 import Ledger
 import Testing
 @testable import Daemon
+import OS
 
 /// Lines driven, as the plant drives them; nothing is claimed.
 final class RecordingGPIO: GPIOBackend {

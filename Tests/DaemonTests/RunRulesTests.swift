@@ -4,6 +4,7 @@ import Ledger
 import Foundation
 import Testing
 @testable import Daemon
+import OS
 
 /// A meter's turn on the bus, with plain values.
 @Suite struct MeterPollTests {
@@ -43,7 +44,7 @@ import Testing
 @Suite struct JournalHealthTests {
     @Test func spaceRunningOutIsFullAnyOtherWriteErrorIsFailing() {
         func health(_ code: Int32, damaged: Bool = false) -> String {
-            JournalGate.health(damaged: damaged, writeError: .system(operation: "pwrite", path: "/j", errno: code)).rawValue
+            JournalGate.health(damaged: damaged, writeError: .system(SystemError("pwrite", "/j", errno: Errno(rawValue: code)))).rawValue
         }
         #expect(health(ENOSPC) == "full" && health(EDQUOT) == "full" && health(EFBIG) == "full")
         #expect(health(EIO) == "failing" && health(EROFS) == "failing")

@@ -5,6 +5,7 @@ import Glibc
 import Testing
 import Config
 @testable import Daemon
+@testable import OS
 
 @Suite(.serialized) struct SerialPortTests {
     @Test func everyByteValuePassesUnchangedBothWays() throws {
@@ -60,7 +61,7 @@ import Config
         var port = try SerialPort(device: pty.slavePath, baud: baud, format: format)
         defer { port.close() }
         var t = attributes(try #require(port.descriptor))
-        let expectedSpeed = try speedConstant(forBaud: baud)
+        let expectedSpeed = try #require(Terminal.speed(forBaud: baud))
         #expect(cfgetospeed(&t) == expectedSpeed)
         #expect(cfgetispeed(&t) == expectedSpeed)
         #expect((t.c_cflag & tcflag_t(CSTOPB) != 0) == (format.stopBits == 2))
@@ -70,7 +71,8 @@ import Config
         if format.parity == .none && format.dataBits == 8 {
             #expect(t.c_cflag & tcflag_t(CSIZE | PARENB) == tcflag_t(CS8))
         }
-        let flags = format.controlFlags
+        let parity: SerialParity = format.parity == .none ? .none : format.parity == .even ? .even : .odd
+        let flags = Terminal.controlFlags(dataBits: format.dataBits, parity: parity, stopBits: format.stopBits)
         #expect(flags & tcflag_t(CSIZE) == tcflag_t(format.dataBits == 8 ? CS8 : CS7))
         #expect((flags & tcflag_t(PARENB) != 0) == (format.parity != .none))
         #expect((flags & tcflag_t(PARODD) != 0) == (format.parity == .odd))

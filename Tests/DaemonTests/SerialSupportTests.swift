@@ -3,6 +3,7 @@
 import CSystem
 import Testing
 @testable import Daemon
+import OS
 
 /// A pty pair from openpty(3): the test plays the far end of the line on `master`; the code under
 /// test opens `slavePath` by name, as it would open /dev/ttyUSB0.

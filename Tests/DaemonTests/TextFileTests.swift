@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import Testing
 @testable import Daemon
+import OS
 
 @Suite struct TextFileTests {
     @Test func aRegularFileIsRead() throws {
@@ -35,7 +36,7 @@ import Testing
 
     @Test func aMissingFileNamesThePathAndTheCause() {
         do { _ = try readTextFile("/nonexistent/tm.conf") } catch {
-            #expect(error.message == "open /nonexistent/tm.conf: No such file or directory (errno 2)")
+            #expect(error.message == "open /nonexistent/tm.conf: No such file or directory (ENOENT)")
         }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 @testable import Daemon
+import OS
 
 @Suite struct WatchdogTests {
     /// Every third of the timeout, counted from the pet that happened, not from the plan: a late
@@ -36,7 +37,7 @@ import Testing
         let dir = TempDir()
         let path = dir.file("plain")
         FileManager.default.createFile(atPath: path, contents: Data())
-        #expect(throws: WatchdogError.system(SystemError("set the timeout of", path, errno: ENOTTY))) {
+        #expect(throws: WatchdogError.system(SystemError("set the timeout of", path, errno: Errno(rawValue: ENOTTY)))) {
             try Watchdog.open(device: path, timeoutSeconds: 15, nowMono: 0)
         }
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "V")

@@ -3,6 +3,7 @@ import Testing
 import TestSupport
 @testable import Journal
 import Ledger
+import OS
 
 /// A stand-in for the Ledger's `Account.apply` (built in parallel): enough money and energy rules
 /// to show that replay after compaction rebuilds the same state as replaying the whole history.
@@ -147,7 +148,7 @@ func byName(_ meters: [MeterSnapshot]) -> [String: AccountState] {
         let (file, _) = try openJournal(dir.file())
         try file.append(records)
         try FileManager.default.createDirectory(atPath: dir.file("journal.tmp"), withIntermediateDirectories: false)
-        #expect(throws: JournalError.system(operation: "open", path: dir.file("journal.tmp"), errno: EISDIR)) {
+        #expect(throws: JournalError.system(SystemError("open", dir.file("journal.tmp"), errno: .EISDIR))) {
             try file.compact(snapshot: JournalSnapshot(atMs: 1, meters: []))
         }
         try file.append([.started(atMs: 7)])

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Journal
 import Ledger
+import OS
 
 /// Runs mount(8) or umount(8); returns whether it succeeded.
 @discardableResult
@@ -38,11 +39,11 @@ func runMount(_ arguments: [String]) -> Bool {
                 failure = error
             }
         }
-        guard case .system(let operation, let failedPath, let code) = failure else {
+        guard case .system(let cause) = failure else {
             Issue.record("expected a system error, got \(String(describing: failure))"); return
         }
-        #expect(code == ENOSPC && failedPath == path && (operation == "write" || operation == "fdatasync"))
-        #expect(failure?.message.contains("No space left on device (errno 28)") == true)
+        #expect(cause.errno == .ENOSPC && cause.subject == path && (cause.operation == "write" || cause.operation == "fdatasync"))
+        #expect(failure?.message.contains("No space left on device (ENOSPC)") == true)
         let acknowledgedSize = file.size
         #expect(readBytes(path).count == acknowledgedSize, "the partial write was cut back")
         #expect(throws: JournalError.self) { try file.append(ChildProcess.batch(acknowledged)) }
@@ -61,7 +62,7 @@ func runMount(_ arguments: [String]) -> Bool {
 
         // read-only: opening fails with the path and EROFS (its lock file's, opened first)
         try #require(runMount(["mount", "-o", "remount,ro", mnt]), "remount read-only failed")
-        #expect(throws: JournalError.system(operation: "open", path: path + ".lock", errno: EROFS)) {
+        #expect(throws: JournalError.system(SystemError("open", path + ".lock", errno: .EROFS))) {
             _ = try JournalFile.open(path: path)
         }
     }

@@ -47,7 +47,7 @@ import Ledger
         child.waitUntilExit()
         let lines = ChildProcess.acks(acks)
         let error = lines.last ?? ""
-        #expect(error.hasPrefix("error write \(dir.file()): File too large (errno 27)"), "\(error)")
+        #expect(error.hasPrefix("error write \(dir.file()): File too large (EFBIG)"), "\(error)")
         let acknowledged = lines.compactMap { Int($0) }
         #expect(acknowledged == Array(0..<acknowledged.count) && acknowledged.count > 10)
 

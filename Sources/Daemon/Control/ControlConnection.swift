@@ -1,4 +1,4 @@
-import CSystem
+import OS
 
 /// Turns a connection's bytes into request items: complete lines, or an overlong-line event.
 /// The Control module's line framer (512-byte limit, `\r\n`) conforms to this; the server keeps
@@ -124,7 +124,6 @@ final class ControlConnection<Framer: ControlFraming> {
     /// say (qemu-user), only our own queue counts.
     var peerHasReadEverything: Bool {
         if pendingOutput > 0 { return false }
-        var unread: Int32 = 0
-        return tm_ioctl_bytes_unread_by_peer(fd.rawValue, &unread) != 0 || unread == 0
+        return (UnixSocket.bytesUnreadByPeer(fd) ?? 0) == 0
     }
 }

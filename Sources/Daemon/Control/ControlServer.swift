@@ -1,4 +1,4 @@
-import CSystem
+import OS
 
 /// The control socket's listener and clients, driven by the daemon's poll loop: add
 /// `pollDescriptors()` to the poll set, pass each ready fd to `handle`, wake by `nextDeadline()`
@@ -39,7 +39,7 @@ public final class ControlServer<Framer: ControlFraming> {
         self.watchEnd = watchEnd
         self.readBuffer = [UInt8](repeating: 0, count: max(limits.readChunk, 64))
         // Linux's default soft limit of 1024 fds would run out before the client cap.
-        tm_raise_open_file_limit(UInt64(limits.maxClients) + 64)
+        CurrentProcess.raiseOpenFileLimit(to: limits.maxClients + 64)
         self.listener = try ControlListener.open(path: path, mode: mode, group: gid, backlog: limits.backlog)
         self.reserveFD = Self.openReserve()
     }
@@ -49,41 +49,39 @@ public final class ControlServer<Framer: ControlFraming> {
     public var watchers: [ControlClientID] { clients.values.filter { $0.peer.isWatching }.map { $0.peer.id } }
 
     /// fds and events for this turn's poll(2).
-    public func pollDescriptors() -> [pollfd] {
-        var set: [pollfd] = []
+    public func pollDescriptors() -> PollSet {
+        var set = PollSet()
         appendPollDescriptors(to: &set)
         return set
     }
 
-    /// Appends this turn's fds and events to the loop's poll set (no intermediate array).
-    public func appendPollDescriptors(to set: inout [pollfd]) {
+    /// Appends this turn's fds and events to the loop's poll set.
+    public func appendPollDescriptors(to set: inout PollSet) {
         set.reserveCapacity(set.count + clients.count + 1)
-        if !closed && acceptPausedUntil == nil {
-            set.append(pollfd(fd: listener.fd.rawValue, events: Int16(POLLIN), revents: 0))
-        }
+        if !closed && acceptPausedUntil == nil { set.add(listener.fd, .readable) }
         for conn in clients.values {
-            var events: Int16 = 0
-            if wantsInput(conn) { events |= Int16(POLLIN) }
-            if conn.pendingOutput > 0 { events |= Int16(POLLOUT) }
-            set.append(pollfd(fd: conn.fd.rawValue, events: events, revents: 0))
+            var events = Readiness.nothing
+            if wantsInput(conn) { events = events | .readable }
+            if conn.pendingOutput > 0 { events = events | .writable }
+            set.add(conn.fd, events)
         }
     }
 
     /// Handles readiness of one of our fds.
-    public func handle(fd: Int32, revents: Int16, now: Int64) {
-        if fd == listener.fd.rawValue {
-            if revents & Int16(POLLIN) != 0 { acceptAll(now: now) }
+    public func handle(fd: FileDescriptor, readiness: Readiness, now: Int64) {
+        if fd == listener.fd {
+            if readiness.contains(.readable) { acceptAll(now: now) }
             return
         }
-        guard let id = idByFD[fd], let conn = clients[id] else { return }
-        if revents & Int16(POLLERR | POLLNVAL) != 0 { drop(conn); return }
-        if conn.pendingOutput > 0 || revents & Int16(POLLOUT) != 0 {
+        guard let id = idByFD[fd.rawValue], let conn = clients[id] else { return }
+        if readiness.containsAny(.error | .invalid) { drop(conn); return }
+        if conn.pendingOutput > 0 || readiness.contains(.writable) {
             // Output drained below the mark: answer the requests that waited for it.
             if !flush(conn, now: now) || !answerPending(conn, now: now) { return }
         }
         // POLLHUP: the peer closed both directions; nothing we send can arrive any more.
-        if revents & Int16(POLLHUP) != 0 && revents & Int16(POLLIN) == 0 { drop(conn); return }
-        if revents & Int16(POLLIN | POLLHUP) != 0 && wantsInput(conn) {
+        if readiness.contains(.hangUp) && !readiness.contains(.readable) { drop(conn); return }
+        if readiness.containsAny(.readable | .hangUp) && wantsInput(conn) {
             readOnce(conn, now: now)
         }
     }
@@ -179,7 +177,7 @@ public final class ControlServer<Framer: ControlFraming> {
     /// it looks at the queue, so "nothing was waiting" must end the loop too.)
     private func acceptAfterDescriptorExhaustion(_ error: SystemError, now: Int64) -> Bool {
         switch error.errno {
-        case EMFILE, ENFILE:
+        case .EMFILE, .ENFILE:
             if let reserve = reserveFD {
                 reserve.close()
                 reserveFD = nil
@@ -191,7 +189,7 @@ public final class ControlServer<Framer: ControlFraming> {
             }
             acceptPausedUntil = now + limits.acceptPauseMs
             return false
-        case ENOBUFS, ENOMEM:
+        case .ENOBUFS, .ENOMEM:
             acceptPausedUntil = now + limits.acceptPauseMs
             return false
         default:
@@ -222,8 +220,7 @@ public final class ControlServer<Framer: ControlFraming> {
     }
 
     private static func openReserve() -> FileDescriptor? {
-        let fd = tm_open("/dev/null", O_RDONLY | O_CLOEXEC, 0)
-        return fd >= 0 ? FileDescriptor(rawValue: fd) : nil
+        try? FileDescriptor.open("/dev/null", .readOnly)
     }
 
     // MARK: - one client

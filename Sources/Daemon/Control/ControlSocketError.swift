@@ -1,3 +1,5 @@
+import OS
+
 /// Why the control socket could not be set up, or a query to it failed. Each case renders its own
 /// message naming the socket path, once, where it is logged or printed.
 public enum ControlSocketError: Error, Equatable, Sendable {

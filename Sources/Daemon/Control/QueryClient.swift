@@ -1,4 +1,4 @@
-import CSystem
+import OS
 
 /// The scripting client of `tanglemeter -c FILE query CMD…`: one request, the whole reply.
 public enum QueryClient {
@@ -57,7 +57,7 @@ public enum QueryClient {
             case .failure(let error): throw .system(error)
             }
             sent += n
-            if n == 0 { try wait(fd, for: Int16(POLLOUT), path: path, deadline: deadline, timeoutMs: timeoutMs) }
+            if n == 0 { try wait(fd, for: .writable, path: path, deadline: deadline, timeoutMs: timeoutMs) }
         }
         if !streaming { UnixSocket.shutdownWrite(fd) }
         var buffer = [UInt8](repeating: 0, count: 16384)
@@ -71,7 +71,7 @@ public enum QueryClient {
             case .failure(let error): throw .system(error)
             }
             guard let n = got else {
-                try wait(fd, for: Int16(POLLIN), path: path, deadline: streaming ? nil : deadline, timeoutMs: timeoutMs)
+                try wait(fd, for: .readable, path: path, deadline: streaming ? nil : deadline, timeoutMs: timeoutMs)
                 continue
             }
             if n == 0 { throw .incompleteReply(path: path) }
@@ -87,12 +87,11 @@ public enum QueryClient {
                 return
             } catch {
                 switch error.errno {
-                case ENOENT: throw .noDaemon(path: path)
-                case ECONNREFUSED: throw .refused(path: path)
-                case EAGAIN:
+                case .ENOENT: throw .noDaemon(path: path)
+                case .ECONNREFUSED: throw .refused(path: path)
+                case .EAGAIN:
                     if Clock.monotonicMs() >= deadline { throw .timedOut(path: path, ms: timeoutMs) }
-                    var none = pollfd()
-                    _ = poll(&none, 0, 5)  // the listener drains its backlog in its next turn
+                    PollSet.sleep(ms: 5)  // the listener drains its backlog in its next turn
                 default: throw .system(error)
                 }
             }
@@ -105,17 +104,16 @@ public enum QueryClient {
     }
 
     /// Waits for `events`; no `deadline`: as long as it takes.
-    private static func wait(_ fd: FileDescriptor, for events: Int16, path: String, deadline: Int64?, timeoutMs: Int) throws(ControlSocketError) {
+    private static func wait(_ fd: FileDescriptor, for events: Readiness, path: String, deadline: Int64?, timeoutMs: Int) throws(ControlSocketError) {
         while true {
             var left: Int64 = 60_000
             if let deadline {
                 left = deadline - Clock.monotonicMs()
                 if left <= 0 { throw .timedOut(path: path, ms: timeoutMs) }
             }
-            var p = pollfd(fd: fd.rawValue, events: events, revents: 0)
-            let r = poll(&p, 1, Int32(min(left, 60_000)))
-            if r > 0 { return }
-            if r < 0 && tm_errno() != EINTR { throw .system(SystemError("poll", path)) }
+            let seen: Readiness
+            do { seen = try fd.wait(for: events, timeoutMs: Int32(min(left, 60_000))) } catch { throw .system(error.about(path)) }
+            if !seen.isEmpty { return }
         }
     }
 }

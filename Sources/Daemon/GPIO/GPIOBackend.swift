@@ -1,4 +1,5 @@
 import Config
+import OS
 
 /// Drives output lines by their logical state (`active` = relay closed, LED lit); each backend
 /// applies active-low itself. Class-bound, so the daemon can hold `any GPIOBackend` in Embedded

@@ -1,5 +1,5 @@
-import CSystem
 import Config
+import OS
 
 /// Real GPIO lines through the kernel's character device and whichever libgpiod is installed
 /// (loaded at the first claim, see `GpiodLibrary`): outputs requested with consumer `tanglemeter`,
@@ -46,7 +46,7 @@ public final class GpiodBackend: GPIOBackend {
             switch library.requestOutput(chip, offset: request.offset, activeLow: request.activeLow, consumer: "tanglemeter") {
             case .line(let handle):
                 lines[request.offset] = handle
-            case .failed(let code) where code == EBUSY:
+            case .failed(let code) where code == .EBUSY:
                 let consumer = library.consumer(chip, offset: request.offset) ?? "unknown"
                 throw .busy(line: request.offset, chip: chipName, consumer: consumer)
             case .failed(let code):
@@ -57,8 +57,9 @@ public final class GpiodBackend: GPIOBackend {
 
     public func set(line: UInt32, active: Bool) throws(GPIOError) {
         guard let handle = lines[line], let library else { throw .notClaimed(line: line) }
-        let code = library.set(handle, offset: line, active: active)
-        if code != 0 { throw .system(SystemError("set line", "\(line) of \(chipName)", errno: code)) }
+        if let code = library.set(handle, offset: line, active: active) {
+            throw .system(SystemError("set line", "\(line) of \(chipName)", errno: code))
+        }
     }
 
     /// Relay open first, then the lines go back to the kernel (which keeps the last level only

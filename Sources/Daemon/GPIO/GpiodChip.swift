@@ -1,4 +1,4 @@
-import CSystem
+import OS
 
 /// Finding the chip `gpio.chip` names, with either libgpiod (a chip is opened by its path in both
 /// APIs: a name `gpiochipN` means `/dev/gpiochipN`).
@@ -39,8 +39,8 @@ enum GpiodChip {
 
     private static func openPath(_ path: String, wanted: String, _ library: any GpiodAPI) throws(GPIOError) -> OpaquePointer {
         if let chip = library.openChip(path) { return chip }
-        let code = tm_errno()
-        if code == ENOENT { throw .chipNotFound(wanted: wanted, found: try scan(library) { _ in false }.seen) }
+        let code = Errno.current
+        if code == .ENOENT { throw .chipNotFound(wanted: wanted, found: try scan(library) { _ in false }.seen) }
         throw .system(SystemError("open GPIO chip", path, errno: code))
     }
 
@@ -60,7 +60,7 @@ enum GpiodChip {
         var seen: [String] = []
         for name in try chipNames() {
             guard let chip = library.openChip("/dev/" + name) else {
-                seen.append("\(name) (cannot open: \(errnoText(tm_errno())))")
+                seen.append("\(name) (cannot open: \(Errno.current.text))")
                 continue
             }
             let label = library.describe(chip).label
@@ -73,14 +73,13 @@ enum GpiodChip {
 
     /// The gpiochipN entries of /dev, sorted by N.
     private static func chipNames() throws(GPIOError) -> [String] {
-        guard let dir = opendir("/dev") else { throw .system(SystemError("opendir", "/dev")) }
-        defer { closedir(dir) }
         var numbers: [Int] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        do {
+            for name in try FileSystem.list("/dev") {
+                if let number = chipNumber(name) { numbers.append(number) }
             }
-            if let number = chipNumber(name) { numbers.append(number) }
+        } catch {
+            throw .system(error)
         }
         // Ascending by selection: a machine has a handful of chips, and this keeps a generic
         // sort (1.5 KB of firmware) out for one short list.

@@ -1,5 +1,5 @@
 import CGPIOD
-import CSystem
+import OS
 
 /// What the gpiod backend needs from libgpiod, whichever major version is installed: Raspberry Pi
 /// OS trixie has only libgpiod 2.x (`libgpiod.so.3`, the v2 API), bookworm only 1.6
@@ -8,7 +8,7 @@ import CSystem
 protocol GpiodAPI: AnyObject {
     /// The library's own version, e.g. `2.2.1`, made safe for a status line.
     var version: String { get }
-    /// Opens a chip by its device path; nil with errno set.
+    /// Opens a chip by its device path; nil with errno set (`Errno.current`).
     func openChip(_ path: String) -> OpaquePointer?
     func closeChip(_ chip: OpaquePointer)
     func describe(_ chip: OpaquePointer) -> GpiodChipInfo
@@ -17,8 +17,8 @@ protocol GpiodAPI: AnyObject {
     func requestOutput(_ chip: OpaquePointer, offset: UInt32, activeLow: Bool, consumer: String) -> GpiodRequest
     /// Who holds line `offset` now (for the busy error), nil if no one or unknown.
     func consumer(_ chip: OpaquePointer, offset: UInt32) -> String?
-    /// Drives a requested line; 0 or the errno.
-    func set(_ line: OpaquePointer, offset: UInt32, active: Bool) -> Int32
+    /// Drives a requested line; nil or the errno.
+    func set(_ line: OpaquePointer, offset: UInt32, active: Bool) -> Errno?
     func release(_ line: OpaquePointer)
 }
 
@@ -30,7 +30,7 @@ struct GpiodChipInfo {
 
 enum GpiodRequest {
     case line(OpaquePointer)
-    case failed(errno: Int32)
+    case failed(errno: Errno)
 }
 
 /// Finding and loading libgpiod at start (DESIGN §2): the firmware links none.
@@ -40,31 +40,31 @@ enum GpiodLibrary {
     static let candidates = ["libgpiod.so.3", "libgpiod.so.2"]
 
     /// The first candidate `open` can load, with its handle.
-    static func firstLoadable(_ open: (String) -> UnsafeMutableRawPointer?) -> (soname: String, handle: UnsafeMutableRawPointer)? {
+    static func firstLoadable(_ open: (String) -> DynamicLibrary?) -> (soname: String, library: DynamicLibrary)? {
         for soname in candidates {
-            if let handle = open(soname) { return (soname, handle) }
+            if let library = open(soname) { return (soname, library) }
         }
         return nil
     }
 
     /// Loads libgpiod with RTLD_LOCAL (both sonames export gpiod_chip_open, with different
-    /// meanings, so no symbol may leak into the global scope) and binds its functions. The handle
-    /// is never closed: the library serves the process until it exits.
+    /// meanings, so no symbol may leak into the global scope: `DynamicLibrary.open`) and binds its
+    /// functions. The handle is never closed: the library serves the process until it exits.
     static func load() throws(GPIOError) -> any GpiodAPI {
-        guard let (soname, handle) = firstLoadable({ dlopen($0, RTLD_NOW | RTLD_LOCAL) }) else {
+        guard let (soname, library) = firstLoadable({ DynamicLibrary.open($0) }) else {
             throw .libraryMissing
         }
         if soname == "libgpiod.so.3" {
             let table = UnsafeMutablePointer<tm_gpiod2>.allocate(capacity: 1)
             defer { table.deallocate() }
-            if let missing = tm_gpiod2_bind(handle, table) {
+            if let missing = tm_gpiod2_bind(library.handle, table) {
                 throw .libraryUnusable(soname: soname, missing: String(cString: missing))
             }
             return GpiodV2(api: table.move())
         }
         let table = UnsafeMutablePointer<tm_gpiod1>.allocate(capacity: 1)
         defer { table.deallocate() }
-        if let missing = tm_gpiod1_bind(handle, table) {
+        if let missing = tm_gpiod1_bind(library.handle, table) {
             throw .libraryUnusable(soname: soname, missing: String(cString: missing))
         }
         return GpiodV1(api: table.move())

@@ -1,5 +1,5 @@
 import CGPIOD
-import CSystem
+import OS
 
 /// libgpiod 1.6 (`libgpiod.so.2`: Debian 12, Raspberry Pi OS bookworm). A line handle is the
 /// chip's `struct gpiod_line`, owned by the chip.
@@ -22,9 +22,9 @@ final class GpiodV1: GpiodAPI {
     }
 
     func requestOutput(_ chip: OpaquePointer, offset: UInt32, activeLow: Bool, consumer: String) -> GpiodRequest {
-        guard let line = api.chip_get_line(chip, offset) else { return .failed(errno: tm_errno()) }
+        guard let line = api.chip_get_line(chip, offset) else { return .failed(errno: .current) }
         let flags = activeLow ? Int32(TM_GPIOD1_REQUEST_FLAG_ACTIVE_LOW) : 0
-        if api.line_request_output_flags(line, consumer, flags, 0) != 0 { return .failed(errno: tm_errno()) }
+        if api.line_request_output_flags(line, consumer, flags, 0) != 0 { return .failed(errno: .current) }
         return .line(line)
     }
 
@@ -34,8 +34,8 @@ final class GpiodV1: GpiodAPI {
         return api.line_consumer(line).map { String(cString: $0) }
     }
 
-    func set(_ line: OpaquePointer, offset: UInt32, active: Bool) -> Int32 {
-        api.line_set_value(line, active ? 1 : 0) == 0 ? 0 : tm_errno()
+    func set(_ line: OpaquePointer, offset: UInt32, active: Bool) -> Errno? {
+        api.line_set_value(line, active ? 1 : 0) == 0 ? nil : .current
     }
 
     func release(_ line: OpaquePointer) { api.line_release(line) }

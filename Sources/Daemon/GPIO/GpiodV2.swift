@@ -1,5 +1,5 @@
 import CGPIOD
-import CSystem
+import OS
 
 /// libgpiod 2.x (`libgpiod.so.3`: Debian 13, Raspberry Pi OS trixie). There are no line objects:
 /// each line is its own request, built from settings (output, active-low, initial value inactive,
@@ -26,21 +26,21 @@ final class GpiodV2: GpiodAPI {
     }
 
     func requestOutput(_ chip: OpaquePointer, offset: UInt32, activeLow: Bool, consumer: String) -> GpiodRequest {
-        guard let settings = api.line_settings_new() else { return .failed(errno: ENOMEM) }
+        guard let settings = api.line_settings_new() else { return .failed(errno: .ENOMEM) }
         defer { api.line_settings_free(settings) }
         if api.line_settings_set_direction(settings, UInt32(TM_GPIOD2_DIRECTION_OUTPUT)) != 0
             || api.line_settings_set_output_value(settings, Int32(TM_GPIOD2_VALUE_INACTIVE)) != 0 {
-            return .failed(errno: tm_errno())
+            return .failed(errno: .current)
         }
         api.line_settings_set_active_low(settings, activeLow)
-        guard let lineConfig = api.line_config_new() else { return .failed(errno: ENOMEM) }
+        guard let lineConfig = api.line_config_new() else { return .failed(errno: .ENOMEM) }
         defer { api.line_config_free(lineConfig) }
         var lineOffset = offset
-        if api.line_config_add_line_settings(lineConfig, &lineOffset, 1, settings) != 0 { return .failed(errno: tm_errno()) }
-        guard let requestConfig = api.request_config_new() else { return .failed(errno: ENOMEM) }
+        if api.line_config_add_line_settings(lineConfig, &lineOffset, 1, settings) != 0 { return .failed(errno: .current) }
+        guard let requestConfig = api.request_config_new() else { return .failed(errno: .ENOMEM) }
         defer { api.request_config_free(requestConfig) }
         api.request_config_set_consumer(requestConfig, consumer)
-        guard let request = api.chip_request_lines(chip, requestConfig, lineConfig) else { return .failed(errno: tm_errno()) }
+        guard let request = api.chip_request_lines(chip, requestConfig, lineConfig) else { return .failed(errno: .current) }
         return .line(request)
     }
 
@@ -50,9 +50,9 @@ final class GpiodV2: GpiodAPI {
         return api.line_info_get_consumer(info).map { String(cString: $0) }
     }
 
-    func set(_ line: OpaquePointer, offset: UInt32, active: Bool) -> Int32 {
+    func set(_ line: OpaquePointer, offset: UInt32, active: Bool) -> Errno? {
         let value = active ? Int32(TM_GPIOD2_VALUE_ACTIVE) : Int32(TM_GPIOD2_VALUE_INACTIVE)
-        return api.line_request_set_value(line, offset, value) == 0 ? 0 : tm_errno()
+        return api.line_request_set_value(line, offset, value) == 0 ? nil : .current
     }
 
     func release(_ line: OpaquePointer) { api.line_request_release(line) }

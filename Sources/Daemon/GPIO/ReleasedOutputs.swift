@@ -1,3 +1,5 @@
+import OS
+
 /// Whether this kernel keeps a released GPIO output at its last level. Raspberry Pi's kernels do by
 /// default, so that `gpioset` changes persist: then a daemon that crashes leaves the relay closed.
 /// The `dtparam=strict_gpiod` line in config.txt turns that off (raspberrypi/linux#6117): its pinctrl

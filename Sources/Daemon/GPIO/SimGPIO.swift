@@ -1,5 +1,5 @@
-import CSystem
 import Config
+import OS
 
 /// The `sim` backend (DESIGN §3.4, contract): for each driven line, the file `SIM_DIR/LINE`
 /// (offset in decimal) holds `0\n` or `1\n`, the physical level with active-low applied. A change
@@ -17,7 +17,7 @@ public final class SimGPIO: GPIOBackend {
     public var statusName: String { "sim" }
 
     public func claim(lines requests: [GPIOLine]) throws(GPIOError) {
-        do { try makeDirectories(directory) } catch { throw .system(error) }
+        do { try FileSystem.makeDirectories(directory, permissions: 0o755, durable: false) } catch { throw .system(error) }
         for request in requests {
             if let index = index(of: request.offset) {
                 lines[index] = (request, nil)
@@ -49,37 +49,8 @@ public final class SimGPIO: GPIOBackend {
     public func path(of line: UInt32) -> String { "\(directory)/\(line)" }
 
     private func writeAtomically(line: UInt32, level: Bool) throws(SystemError) {
-        let final = path(of: line)
-        let temporary = "\(directory)/.\(line).tmp"
-        let raw = tm_open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        if raw < 0 { throw SystemError("open", temporary) }
-        let fd = FileDescriptor(rawValue: raw)
         let content: [UInt8] = level ? [UInt8(ascii: "1"), 10] : [UInt8(ascii: "0"), 10]
-        do { try fd.writeAll(content) } catch {
-            fd.close()
-            _ = unlink(temporary)
-            throw error
-        }
-        fd.close()
-        if rename(temporary, final) != 0 {
-            let error = SystemError("rename", "\(temporary) -> \(final)")
-            _ = unlink(temporary)
-            throw error
-        }
+        try FileSystem.replace(path(of: line), with: content, temporary: "\(directory)/.\(line).tmp", permissions: 0o644,
+                               durability: .atomic)
     }
-}
-
-/// mkdir -p with mode 0755: the sim directory may not exist yet.
-func makeDirectories(_ path: String) throws(SystemError) {
-    var prefix = path.hasPrefix("/") ? "" : "."
-    for component in path.split(separator: "/") {
-        prefix += "/" + component
-        if mkdir(prefix, 0o755) != 0 {
-            let code = tm_errno()
-            if code != EEXIST { throw SystemError("mkdir", prefix, errno: code) }
-        }
-    }
-    var st = stat()
-    if stat(path, &st) != 0 { throw SystemError("stat", path) }
-    if tm_is_dir(st.st_mode) == 0 { throw SystemError("mkdir", path, errno: ENOTDIR) }
 }

@@ -1,6 +1,6 @@
 import Config
 import CCurl
-import CSystem
+import OS
 
 /// HTTP POSTs to the IOTA node through libcurl's multi interface, driven by the daemon's own poll
 /// loop: libcurl tells us (socket and timer callbacks) which fds to watch and when to wake it; the
@@ -9,7 +9,7 @@ import CSystem
 /// between requests, so one node is reached over one kept-alive connection.
 ///
 /// Each loop turn: add `pollDescriptors()` to the pollfd set and `nextDeadlineMs` to the deadlines;
-/// after poll, call `handle(fd:revents:)` for each ready curl fd and `handleTimeout()` once the
+/// after poll, call `handle(fd:readiness:)` for each ready curl fd and `handleTimeout()` once the
 /// deadline has passed; then `takeCompleted()`.
 public final class NodeTransport {
     /// Timeouts and caps of every request. The defaults suit a public node polled every 10 s.
@@ -37,7 +37,7 @@ public final class NodeTransport {
     private let userAgent: String
     private let multi: UnsafeMutableRawPointer
     /// fd → poll(2) events libcurl wants, kept up to date by the socket callback.
-    private var watched: [Int32: Int16] = [:]
+    private var watched: [Int32: Readiness] = [:]
     /// Monotonic ms at which libcurl wants `handleTimeout()`, set by the timer callback.
     private var timerDeadlineMs: Int64? = nil
     private var inFlight: [NodeRequestID: NodeRequest] = [:]
@@ -102,21 +102,21 @@ public final class NodeTransport {
     /// Requests started and not yet completed or cancelled.
     public var pendingCount: Int { inFlight.count }
 
-    /// The fds libcurl wants polled now, with poll(2) events.
-    public func pollDescriptors() -> [(fd: Int32, events: Int16)] {
-        watched.map { (fd: $0.key, events: $0.value) }
+    /// The fds libcurl wants polled now, with what to wait for on each.
+    public func pollDescriptors() -> [(fd: FileDescriptor, events: Readiness)] {
+        watched.map { (fd: FileDescriptor(rawValue: $0.key), events: $0.value) }
     }
 
     /// Monotonic ms (Clock.monotonicMs) by which `handleTimeout()` must run; nil when curl has no timer.
     public var nextDeadlineMs: Int64? { timerDeadlineMs }
 
     /// Lets libcurl act on one fd that poll reported ready.
-    public func handle(fd: Int32, revents: Int16) {
+    public func handle(fd: FileDescriptor, readiness: Readiness) {
         var mask: Int32 = 0
-        if revents & Int16(POLLIN | POLLPRI | POLLHUP | POLLERR) != 0 { mask |= CURL_CSELECT_IN }
-        if revents & Int16(POLLOUT | POLLERR) != 0 { mask |= CURL_CSELECT_OUT }
-        if revents & Int16(POLLERR | POLLNVAL) != 0 { mask |= CURL_CSELECT_ERR }
-        act(socket: fd, mask: mask)
+        if readiness.containsAny(.readable | .hangUp | .error) { mask |= CURL_CSELECT_IN }
+        if readiness.containsAny(.writable | .error) { mask |= CURL_CSELECT_OUT }
+        if readiness.containsAny(.error | .invalid) { mask |= CURL_CSELECT_ERR }
+        act(socket: fd.rawValue, mask: mask)
     }
 
     /// Lets libcurl run its timers (timeouts, connect progress, the resolver's wake-ups).
@@ -155,9 +155,9 @@ public final class NodeTransport {
     /// CURLMOPT_SOCKETFUNCTION: what libcurl wants to hear about on `fd`.
     private func watch(fd: Int32, what: Int32) {
         switch what {
-        case CURL_POLL_IN: watched[fd] = Int16(POLLIN)
-        case CURL_POLL_OUT: watched[fd] = Int16(POLLOUT)
-        case CURL_POLL_INOUT: watched[fd] = Int16(POLLIN | POLLOUT)
+        case CURL_POLL_IN: watched[fd] = .readable
+        case CURL_POLL_OUT: watched[fd] = .writable
+        case CURL_POLL_INOUT: watched[fd] = .readable | .writable
         default: watched[fd] = nil  // CURL_POLL_REMOVE
         }
     }

@@ -1,4 +1,4 @@
-import CSystem
+import OS
 import Config
 import Control
 import IotaRPC
@@ -41,7 +41,7 @@ final class PaymentService {
     }
 
     /// Jitter must differ between devices behind one node: time and pid.
-    static func seed() -> UInt64 { UInt64(truncatingIfNeeded: Clock.wallMs()) ^ UInt64(truncatingIfNeeded: Int(getpid())) << 32 }
+    static func seed() -> UInt64 { UInt64(truncatingIfNeeded: Clock.wallMs()) ^ UInt64(truncatingIfNeeded: Int(CurrentProcess.id)) << 32 }
 
     var health: NodeHealth { transport != nil && poller.nodeOK ? .ok : .fault }
     var activeURL: String? { poller.activeURL }
@@ -60,12 +60,12 @@ final class PaymentService {
 
     // MARK: the loop's interface
 
-    func appendPollDescriptors(to fds: inout [pollfd]) {
+    func appendPollDescriptors(to fds: inout PollSet) {
         guard let transport else { return }
-        for d in transport.pollDescriptors() { fds.append(pollfd(fd: d.fd, events: d.events, revents: 0)) }
+        for d in transport.pollDescriptors() { fds.add(d.fd, d.events) }
     }
 
-    func handle(fd: Int32, revents: Int16) { transport?.handle(fd: fd, revents: revents) }
+    func handle(fd: FileDescriptor, readiness: Readiness) { transport?.handle(fd: fd, readiness: readiness) }
 
     func nextDeadline(nowMono: Int64) -> Int64? {
         guard let transport else { return nil }

@@ -1,4 +1,4 @@
-import CSystem
+import OS
 import Config
 import Control
 import Journal
@@ -21,7 +21,7 @@ extension Daemon {
     func run() -> Int32 {
         let nowMono = Clock.monotonicMs()
         plant.decideAndDriveAll(nowMono: nowMono)
-        var fds: [pollfd] = []
+        var fds = PollSet()
         fds.reserveCapacity(64)
         while true {
             let nowMono = Clock.monotonicMs()
@@ -55,11 +55,10 @@ extension Daemon {
             consider(plant.nextCheckpointMono)
 
             // 3. What to wait on.
-            fds.removeAll(keepingCapacity: true)
-            fds.append(signals.pollDescriptor)
-            let busIndex = fds.count
-            let busFD = bus.wantsReadable ? bus.link.descriptor?.rawValue : nil
-            if let busFD { fds.append(pollfd(fd: busFD, events: Int16(POLLIN), revents: 0)) }
+            fds.removeAll()
+            let signalIndex = fds.add(signals.fd, .readable)
+            var busIndex: Int? = nil
+            if bus.wantsReadable, let busFD = bus.link.descriptor { busIndex = fds.add(busFD, .readable) }
             let serverStart = fds.count
             server.appendPollDescriptors(to: &fds)
             let nodeStart = fds.count
@@ -68,26 +67,27 @@ extension Daemon {
             // Deadlines may lie in the past (Int64.min: "do not wait"); no subtraction can overflow.
             let before = Clock.monotonicMs()
             let timeout = deadline <= before ? 0 : Int32(clamping: deadline - before)
-            let ready = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t($0.count), timeout) }
-            if ready < 0 {
-                if tm_errno() == EINTR { continue }
-                log.error("poll: \(errnoText(tm_errno()))")
+            let ready: Int
+            do { ready = try fds.wait(timeoutMs: timeout) } catch {
+                log.error(error.message)
                 return 2
             }
-            if ready == 0 { continue }
+            if ready == 0 { continue }   // the deadline, or a signal (EINTR): turn again
 
             // 4. Dispatch.
             let now = Clock.monotonicMs()
-            if fds[0].revents != 0 { handleSignals() }
-            if busFD != nil && fds[busIndex].revents != 0,
+            if !fds.readiness(signalIndex).isEmpty { handleSignals() }
+            if let busIndex, !fds.readiness(busIndex).isEmpty,
                let event = bus.handleReadable(nowMicros: Clock.monotonicMicros()) {
                 handle(busEvent: event, nowMono: now)
             }
-            for i in serverStart..<nodeStart where fds[i].revents != 0 {
-                server.handle(fd: fds[i].fd, revents: fds[i].revents, now: now)
+            for i in serverStart..<nodeStart {
+                let readiness = fds.readiness(i)
+                if !readiness.isEmpty { server.handle(fd: fds.descriptor(i), readiness: readiness, now: now) }
             }
-            for i in nodeStart..<fds.count where fds[i].revents != 0 {
-                payments?.handle(fd: fds[i].fd, revents: fds[i].revents)
+            for i in nodeStart..<fds.count {
+                let readiness = fds.readiness(i)
+                if !readiness.isEmpty { payments?.handle(fd: fds.descriptor(i), readiness: readiness) }
             }
         }
         shutdown()

@@ -1,7 +1,7 @@
-import CSystem
 import Control
 import Journal
 import Ledger
+import OS
 
 /// Why a commit did not happen. Nothing was applied and nothing is acknowledged.
 enum CommitError: Error {
@@ -100,7 +100,8 @@ final class JournalGate {
     static func health(damaged: Bool, writeError: JournalError?) -> JournalHealth {
         if damaged { return .damaged }
         guard let error = writeError else { return .ok }
-        if case .system(_, _, let code) = error, code == ENOSPC || code == EDQUOT || code == EFBIG { return .full }
+        if case .system(let failure) = error,
+           failure.errno == .ENOSPC || failure.errno == .EDQUOT || failure.errno == .EFBIG { return .full }
         return .failing
     }
 

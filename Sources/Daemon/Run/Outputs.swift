@@ -1,3 +1,4 @@
+import OS
 import Config
 import Ledger
 

@@ -1,4 +1,4 @@
-import CSystem
+import OS
 import Config
 import Control
 import Journal

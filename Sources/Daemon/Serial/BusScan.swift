@@ -1,7 +1,7 @@
-import CSystem
 import Config
 import Meters
 import ModbusRTU
+import OS
 
 /// `tanglemeter -c FILE --scan` (DESIGN §3.1): asks every address 1…247 on the configured bus
 /// which supported meter answers, prints `ADDRESS MODEL ENERGY_WH` per meter and how long it took.
@@ -16,7 +16,7 @@ func runScan(_ config: Configuration) -> Int32 {
     let format = config.serial.format
     let port: SerialPort
     do { port = try SerialPort(device: config.serial.device, baud: config.serial.baud, format: format) } catch {
-        if case .system(let failure) = error, failure.errno == EBUSY {
+        if case .system(let failure) = error, failure.errno == .EBUSY {
             writeStderr("tanglemeter: \(config.serial.device) is held by another process (a running daemon?)\n")
         } else {
             writeStderr("tanglemeter: \(error.message)\n")
@@ -100,10 +100,12 @@ struct BusScanner {
             var event = bus.handleTimer(nowMicros: now)
             if event == nil {
                 let wait = max(0, ((bus.nextDeadline() ?? now + 1000) - now + 999) / 1000)
-                var fds = [pollfd(fd: bus.wantsReadable ? (bus.link.descriptor?.rawValue ?? -1) : -1,
-                                  events: Int16(POLLIN), revents: 0)]
-                _ = poll(&fds, 1, Int32(clamping: wait))
-                if fds[0].revents != 0 { event = bus.handleReadable(nowMicros: Clock.monotonicMicros()) }
+                var set = PollSet()
+                let serial = bus.wantsReadable ? bus.link.descriptor.map { set.add($0, .readable) } : nil
+                _ = try? set.wait(timeoutMs: Int32(clamping: wait))
+                if let serial, !set.readiness(serial).isEmpty {
+                    event = bus.handleReadable(nowMicros: Clock.monotonicMicros())
+                }
             }
             guard let event else { continue }
             switch event {

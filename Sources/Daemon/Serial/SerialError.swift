@@ -1,3 +1,5 @@
+import OS
+
 /// Why the serial port could not be set up or used. OS failures keep the device path and errno
 /// (through `SystemError`), so one `message` tells an operator which device failed and how.
 public enum SerialError: Error, Equatable, Sendable {
@@ -32,9 +34,9 @@ public enum SerialError: Error, Equatable, Sendable {
 
 private var supportedBaudText: String {
     var text = ""
-    for (index, entry) in baudTable.enumerated() {
+    for (index, baud) in Terminal.supportedBauds.enumerated() {
         if index > 0 { text += ", " }
-        text += String(entry.baud)
+        text += String(baud)
     }
     return text
 }

@@ -1,3 +1,5 @@
+import OS
+
 /// The byte pipe a `MeterBus` drives: a real `SerialPort`, or a scripted stand-in in unit tests.
 /// Every call is non-blocking.
 public protocol SerialLink {

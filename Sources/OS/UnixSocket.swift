@@ -16,7 +16,7 @@ public enum UnixSocket {
     /// A new non-blocking, close-on-exec stream socket.
     public static func makeStream(_ subject: String) throws(SystemError) -> FileDescriptor {
         let fd = tm_unix_stream_socket()
-        if fd < 0 { throw SystemError("socket", subject) }
+        if fd < 0 { throw SystemError("socket", subject, errno: .current) }
         return FileDescriptor(rawValue: fd)
     }
 
@@ -31,44 +31,29 @@ public enum UnixSocket {
     }
 
     public static func listen(_ fd: FileDescriptor, backlog: Int32, path: String) throws(SystemError) {
-        _ = try retryingOnInterrupt("listen", path) { CSystem.listen(fd.rawValue, backlog) }
+        _ = try check("listen", path, retryingOnInterrupt { CSystem.listen(fd.rawValue, backlog) })
     }
 
     /// Accepts one connection as a non-blocking fd; nil when none is waiting (EAGAIN).
     public static func accept(_ listener: FileDescriptor) throws(SystemError) -> FileDescriptor? {
-        while true {
-            let fd = tm_accept_nonblocking(listener.rawValue)
-            if fd >= 0 { return FileDescriptor(rawValue: fd) }
-            let code = tm_errno()
-            if code == EINTR { continue }
-            if code == EAGAIN || code == EWOULDBLOCK { return nil }
-            throw SystemError("accept", "", errno: code)
-        }
+        let fd = retryingOnInterrupt { tm_accept_nonblocking(listener.rawValue) }
+        if fd >= 0 { return FileDescriptor(rawValue: fd) }
+        if wouldBlock() { return nil }
+        throw SystemError("accept", "", errno: .current)
     }
 
     /// Sends what the socket takes now; 0 when it would block. EPIPE/ECONNRESET are thrown.
     public static func send(_ fd: FileDescriptor, _ bytes: UnsafeRawBufferPointer) throws(SystemError) -> Int {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return 0 }
-        while true {
-            let n = tm_send_nosignal(fd.rawValue, base, bytes.count)
-            if n >= 0 { return n }
-            let code = tm_errno()
-            if code == EINTR { continue }
-            if code == EAGAIN || code == EWOULDBLOCK { return 0 }
-            throw SystemError("send", "", errno: code)
-        }
+        let n = retryingOnInterrupt { tm_send_nosignal(fd.rawValue, base, bytes.count) }
+        if n >= 0 { return n }
+        if wouldBlock() { return 0 }
+        throw SystemError("send", "", errno: .current)
     }
 
     /// Reads into `buffer`; nil when it would block, 0 at end of stream.
     public static func receive(_ fd: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> Int? {
-        while true {
-            let n = CSystem.read(fd.rawValue, buffer.baseAddress, buffer.count)
-            if n >= 0 { return n }
-            let code = tm_errno()
-            if code == EINTR { continue }
-            if code == EAGAIN || code == EWOULDBLOCK { return nil }
-            throw SystemError("read", "", errno: code)
-        }
+        try fd.read(into: buffer)
     }
 
     /// Closes the write side: the peer reads end of stream after what was sent.
@@ -85,20 +70,19 @@ public enum UnixSocket {
             return .live
         } catch {
             switch error.errno {
-            case ECONNREFUSED: return .stale
-            case ENOENT: return .missing
-            case EAGAIN: return .live  // backlog full: someone is listening
+            case .ECONNREFUSED: return .stale
+            case .ENOENT: return .missing
+            case .EAGAIN: return .live  // backlog full: someone is listening
             default: throw error
             }
         }
     }
 
-    /// The (device, inode) of the file at `path`, to recognise our own socket file later.
-    public static func fileIdentity(path: String) -> FileIdentity? {
-        var st = stat()
-        guard lstat(path, &st) == 0 else { return nil }
-        return FileIdentity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino),
-                            isSocket: tm_is_socket(st.st_mode) != 0)
+    /// Bytes sent on `fd` that the peer has not read yet (SIOCOUTQ); nil when the kernel cannot
+    /// say (qemu-user).
+    public static func bytesUnreadByPeer(_ fd: FileDescriptor) -> Int? {
+        var unread: Int32 = 0
+        return tm_ioctl_bytes_unread_by_peer(fd.rawValue, &unread) != 0 ? nil : Int(unread)
     }
 
     private static func withAddress(
@@ -107,15 +91,9 @@ public enum UnixSocket {
         var addr = sockaddr_un()
         var len: socklen_t = 0
         if tm_unix_address(path, &addr, &len) != 0 {
-            throw SystemError(operation, path, errno: ENAMETOOLONG)
+            throw SystemError(operation, path, errno: .ENAMETOOLONG)
         }
-        return try retryingOnInterrupt(operation, path) { call(&addr, len) }
+        return try check(operation, path, retryingOnInterrupt { call(&addr, len) })
     }
 }
 
-/// A file's identity: a socket path may be replaced by another process while we run.
-public struct FileIdentity: Equatable, Sendable {
-    public var device: UInt64
-    public var inode: UInt64
-    public var isSocket: Bool
-}

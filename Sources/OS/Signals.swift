@@ -1,6 +1,6 @@
 import CSystem
 
-/// A signal the daemon acts on, already mapped to its meaning.
+/// A signal delivered as data, already mapped to its meaning.
 public enum Signal: Equatable, Sendable {
     /// SIGTERM: finish the transaction in flight, journal, release lines, exit 0.
     case terminate
@@ -8,12 +8,13 @@ public enum Signal: Equatable, Sendable {
     case interrupt
     /// SIGHUP: `reload`.
     case reload
+
 }
 
-/// SIGTERM, SIGINT and SIGHUP delivered as data through a non-blocking signalfd that joins the
-/// poll set, so no handler ever runs in the middle of the loop's work. SIGPIPE is ignored: a
-/// write to a closed socket returns EPIPE instead of killing the daemon. SIGXFSZ too: a write
-/// past RLIMIT_FSIZE returns EFBIG, which the journal reports as a refused write.
+/// SIGTERM, SIGINT and (with `reload`) SIGHUP delivered as data through a non-blocking signalfd
+/// that joins the poll set, so no handler ever runs in the middle of the loop's work. SIGPIPE is ignored: a write to a
+/// closed socket returns EPIPE instead of killing the process. SIGXFSZ too: a write past
+/// RLIMIT_FSIZE returns EFBIG, which the journal reports as a refused write.
 ///
 /// The mask is per thread; the daemon has one thread, so blocking here blocks for the process.
 /// Children started later inherit the mask and must unblock what they need.
@@ -21,27 +22,25 @@ public final class SignalSource {
     public let fd: FileDescriptor
     private var mask = sigset_t()
 
-    public init() throws(SystemError) {
+    /// `reload: false` leaves SIGHUP its default action (meter-sim: a hang-up ends it).
+    public init(reload: Bool = true) throws(SystemError) {
         if tm_ignore_sigpipe() != 0 { throw SystemError("signal(SIGPIPE)") }
         if tm_ignore_sigxfsz() != 0 { throw SystemError("signal(SIGXFSZ)") }
         sigemptyset(&mask)
         sigaddset(&mask, SIGTERM)
         sigaddset(&mask, SIGINT)
-        sigaddset(&mask, SIGHUP)
+        if reload { sigaddset(&mask, SIGHUP) }
         // Blocked first, so a signal arriving before the fd exists waits for it instead of
         // killing the process by its default action.
         if tm_block_signals(&mask) != 0 { throw SystemError("sigprocmask") }
         let raw = signalfd(-1, &mask, Int32(SFD_NONBLOCK | SFD_CLOEXEC))
         if raw < 0 {
-            let code = tm_errno()
+            let code = Errno.current
             _ = tm_unblock_signals(&mask)
             throw SystemError("signalfd", "", errno: code)
         }
         fd = FileDescriptor(rawValue: raw)
     }
-
-    /// The poll entry for the loop.
-    public var pollDescriptor: pollfd { pollfd(fd: fd.rawValue, events: Int16(POLLIN), revents: 0) }
 
     /// Every signal queued now, oldest first (standard signals do not queue twice: two SIGHUPs
     /// before a read are one reload, which is what a reload wants anyway).

@@ -1,36 +1,9 @@
-import CSystem
+import OS
 
 /// Where log lines go: the `log` key of the configuration.
 public enum LogDestination: Equatable, Sendable {
     case stderr
     case syslog
-}
-
-/// How much a log line matters; maps onto syslog priorities.
-public enum LogLevel: Int, Comparable, Sendable {
-    case error, warning, notice, info, debug
-
-    var name: String {
-        switch self {
-        case .error: return "error"
-        case .warning: return "warning"
-        case .notice: return "notice"
-        case .info: return "info"
-        case .debug: return "debug"
-        }
-    }
-
-    var syslogPriority: Int32 {
-        switch self {
-        case .error: return LOG_ERR
-        case .warning: return LOG_WARNING
-        case .notice: return LOG_NOTICE
-        case .info: return LOG_INFO
-        case .debug: return LOG_DEBUG
-        }
-    }
-
-    public static func < (a: LogLevel, b: LogLevel) -> Bool { a.rawValue < b.rawValue }
 }
 
 /// One line per event (start, config, meter fault, relay change, credit, journal), never one per
@@ -47,15 +20,7 @@ public struct Log: Sendable {
     public init(_ destination: LogDestination, threshold: LogLevel = .info) {
         self.destination = destination
         self.threshold = threshold
-        if destination == .syslog {
-            // openlog keeps the pointer: the identity must be static storage.
-            let ident: StaticString = "tanglemeter"
-            ident.withUTF8Buffer { buffer in
-                buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count + 1) {
-                    openlog($0, LOG_PID, LOG_DAEMON)
-                }
-            }
-        }
+        if destination == .syslog { Syslog.open() }
     }
 
     public func error(_ message: String) { write(.error, message) }
@@ -71,9 +36,9 @@ public struct Log: Sendable {
         case .stderr:
             // One write(2) per line: concurrent writers to the same stderr never interleave
             // inside a line. Errors are ignored: there is nowhere left to report them.
-            try? FileDescriptor(rawValue: stderrFD).writeAll("\(level.name): \(line)\n".utf8)
+            try? FileDescriptor(rawValue: stderrFD).writeAll("\(level.name): \(line)\n")
         case .syslog:
-            tm_syslog(level.syslogPriority, line)
+            Syslog.write(level, line)
         }
     }
 

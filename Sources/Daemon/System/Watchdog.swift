@@ -1,4 +1,4 @@
-import CSystem
+import OS
 
 /// A hardware watchdog (`watchdog.device`, DESIGN §3.2): opening the device arms it, every write
 /// pets it, and only the magic close (`V`, then close) disarms it. A daemon that is killed, crashes
@@ -7,35 +7,33 @@ final class Watchdog {
     let device: String
     /// What the driver set (it may round the configured timeout).
     let timeoutSeconds: Int32
-    private var fd: Int32
+    private var handle: WatchdogDevice?
     private var schedule: PetSchedule
 
-    private init(device: String, fd: Int32, timeoutSeconds: Int32, nowMono: Int64) {
-        self.device = device
-        self.fd = fd
+    private init(handle: WatchdogDevice, timeoutSeconds: Int32, nowMono: Int64) {
+        self.device = handle.path
+        self.handle = handle
         self.timeoutSeconds = timeoutSeconds
         schedule = PetSchedule(timeoutSeconds: Int64(timeoutSeconds), nowMono: nowMono)
     }
 
     /// Opens `device` (armed from here on) and sets its timeout.
     static func open(device: String, timeoutSeconds: Int32, nowMono: Int64) throws(WatchdogError) -> Watchdog {
-        let fd = tm_open(device, O_WRONLY | O_CLOEXEC, 0)
-        if fd < 0 {
-            let code = tm_errno()
-            switch code {
-            case EBUSY: throw .busy(device: device)
-            case ENOENT: throw .missing(device: device)
-            default: throw .system(SystemError("open", device, errno: code))
+        let handle: WatchdogDevice
+        do { handle = try WatchdogDevice.open(device) } catch {
+            switch error.errno {
+            case .EBUSY: throw .busy(device: device)
+            case .ENOENT: throw .missing(device: device)
+            default: throw .system(error)
             }
         }
-        var seconds = timeoutSeconds
-        if tm_watchdog_set_timeout(fd, &seconds) != 0 {
-            let code = tm_errno()
-            magicClose(fd)
-            if code == EINVAL { throw .timeoutRefused(device: device, seconds: timeoutSeconds) }
-            throw .system(SystemError("set the timeout of", device, errno: code))
+        let seconds: Int32
+        do { seconds = try handle.setTimeout(seconds: timeoutSeconds) } catch {
+            handle.disarm()
+            if error.errno == .EINVAL { throw .timeoutRefused(device: device, seconds: timeoutSeconds) }
+            throw .system(error)
         }
-        return Watchdog(device: device, fd: fd, timeoutSeconds: seconds, nowMono: nowMono)
+        return Watchdog(handle: handle, timeoutSeconds: seconds, nowMono: nowMono)
     }
 
     /// When the loop must pet next at the latest.
@@ -43,22 +41,14 @@ final class Watchdog {
 
     /// Pets the watchdog if it is time; a failed write is reported (the next turn tries again).
     func petIfDue(nowMono: Int64) throws(SystemError) {
-        guard fd >= 0, schedule.isDue(nowMono: nowMono) else { return }
-        var byte: UInt8 = 0    // any byte but 'V' is a plain keepalive
-        if write(fd, &byte, 1) != 1 { throw SystemError("pet watchdog", device) }
+        guard let handle, schedule.isDue(nowMono: nowMono) else { return }
+        try handle.pet()
     }
 
     /// The magic close: the watchdog stops. Only for a deliberate stop, after the relays are open.
     func disarm() {
-        guard fd >= 0 else { return }
-        Watchdog.magicClose(fd)
-        fd = -1
-    }
-
-    private static func magicClose(_ fd: Int32) {
-        var magic = UInt8(ascii: "V")
-        _ = write(fd, &magic, 1)
-        _ = close(fd)
+        handle?.disarm()
+        handle = nil
     }
 }
 
