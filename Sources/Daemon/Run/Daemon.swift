@@ -44,7 +44,7 @@ final class Daemon {
     init(configPath: String, config: Configuration) throws(DaemonFailure) {
         self.configPath = configPath
         self.config = config
-        self.log = Log(config.log == .syslog ? .syslog : .stderr)
+        self.log = Log(config.log)
         startedMono = Clock.monotonicMs()
         let nowWall = Clock.wallMs()
 

@@ -1,23 +1,19 @@
+import Config
 import OS
-
-/// Where log lines go: the `log` key of the configuration.
-public enum LogDestination: Equatable, Sendable {
-    case stderr
-    case syslog
-}
 
 /// One line per event (start, config, meter fault, relay change, credit, journal), never one per
 /// poll. On stderr a line is `LEVEL: message`, with no timestamp: the supervisors that collect
 /// stderr (systemd, runit, s6, start-stop-daemon into a logger) stamp lines themselves.
 /// Lines are written with write(2) so they are never held in a stdio buffer.
 public struct Log: Sendable {
-    public var destination: LogDestination
+    /// Where lines go: the configuration's `log` key.
+    public var destination: LogTarget
     /// Lines less important than this are skipped.
     public var threshold: LogLevel
     /// Where `.stderr` lines go; tests point it at a pipe.
     var stderrFD: Int32 = 2
 
-    public init(_ destination: LogDestination, threshold: LogLevel = .info) {
+    public init(_ destination: LogTarget, threshold: LogLevel = .info) {
         self.destination = destination
         self.threshold = threshold
         if destination == .syslog { Syslog.open() }
