@@ -73,7 +73,7 @@ let package = Package(
                           swiftSettings: swiftFlags + noInlining, linkerSettings: firmwareLink),
 
         // Unit tests (normal mode only), with one seeded generator they share.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Ledger"], path: "Tests/TestSupport"),
         .testTarget(name: "OSTests", dependencies: ["OS", "CSystem"]),
         .testTarget(name: "ModbusRTUTests", dependencies: ["TestSupport", "ModbusRTU"]),
         .testTarget(name: "MetersTests", dependencies: ["TestSupport", "Meters", "ModbusRTU"]),

@@ -1,3 +1,5 @@
+import Ledger
+
 /// When to ask the node next: every `baseMs` while it answers; after consecutive failures, a delay
 /// whose ceiling doubles from `baseMs` up to `capMs`, drawn with "equal jitter" from
 /// [max(base, ceiling/2), ceiling] so that many devices behind one failed node do not return in step,
@@ -47,22 +49,6 @@ public struct Backoff: Sendable {
 
     /// Monotonic ms at which the next request should start (`nowMs` before any outcome).
     public func nextAttemptAt(nowMs: Int64) -> Int64 { scheduledMs ?? nowMs }
-}
-
-/// A small, fast, seedable generator (Steele, Lea, Flood 2014): jitter needs spread, not secrecy,
-/// and Embedded Swift has no system generator to lean on.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 extension Int64 {

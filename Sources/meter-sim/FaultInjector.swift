@@ -1,3 +1,5 @@
+import Ledger
+
 /// Decides, reproducibly from a seed, which replies to drop, corrupt, prefix with garbage or delay.
 struct FaultInjector {
     var dropPPM: UInt32
@@ -5,7 +7,7 @@ struct FaultInjector {
     var garbagePPM: UInt32
     var delayPPM: UInt32
     var delayMicros: Int64
-    private var state: UInt64
+    private var random: SplitMix64
 
     init(options: SimOptions, seed: UInt64) {
         dropPPM = options.dropPPM
@@ -13,17 +15,10 @@ struct FaultInjector {
         garbagePPM = options.garbagePPM
         delayPPM = options.delayMillis > 0 ? options.delayPPM : 0
         delayMicros = options.delayMillis * 1000
-        state = seed
+        random = SplitMix64(seed: seed)
     }
 
-    /// SplitMix64: small, fast, and good enough to spread faults evenly.
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { random.next() }
 
     /// True with probability `ppm` / 10^6.
     mutating func happens(_ ppm: UInt32) -> Bool {

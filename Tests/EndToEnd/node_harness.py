@@ -45,6 +45,11 @@ def paid_daemon(tmp_path, started, node_setting, meters=None, meter_extra=None, 
     return sim, d
 
 
+def credited(d, meter="main"):
+    """The nanos credited to `meter`, from `status`."""
+    return int(d.status(meter)[f"{meter}.credited_nanos"])
+
+
 class Node:
     def __init__(self, chain="mainnet", tls=None, endpoints=1, max_page_size=5):
         args = [sys.executable, FAKE_NODE, "--port", "0", "--chain", chain, "--endpoints", str(endpoints),

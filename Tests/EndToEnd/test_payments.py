@@ -8,7 +8,7 @@ import time
 import pytest
 
 from daemon_harness import SLOW, Daemon, Simulator, wait_until
-from node_harness import ADDRESS, OTHER, TRANSPORTS, Node, paid_daemon
+from node_harness import ADDRESS, OTHER, TRANSPORTS, Node, credited, paid_daemon
 
 RELAY = 17
 IOTA = 1_000_000_000
@@ -46,10 +46,6 @@ def payrig(tmp_path, transport):
     yield make
     for p in reversed(started):
         p.close()
-
-
-def credited(d):
-    return int(d.status("main")["main.credited_nanos"])
 
 
 def test_a_payment_is_credited_once_and_closes_the_relay(payrig):

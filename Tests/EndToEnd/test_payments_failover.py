@@ -8,7 +8,7 @@ import time
 import pytest
 
 from daemon_harness import SLOW, wait_until
-from node_harness import Node, node_value, paid_daemon
+from node_harness import Node, credited, node_value, paid_daemon
 
 IOTA = 1_000_000_000
 
@@ -29,10 +29,6 @@ def rig(tmp_path):
     yield make
     for p in reversed(started):
         p.close()
-
-
-def credited(d):
-    return int(d.status("main")["main.credited_nanos"])
 
 
 def failovers(d):

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from daemon_harness import SLOW, wait_until
-from node_harness import ADDRESS, OTHER, TRANSPORTS, Node, paid_daemon
+from node_harness import ADDRESS, OTHER, TRANSPORTS, Node, credited, paid_daemon
 
 IOTA = 1_000_000_000
 INT64_MAX = (1 << 63) - 1
@@ -35,10 +35,6 @@ def rig(tmp_path, transport):
     yield make
     for p in reversed(started):
         p.close()
-
-
-def credited(d, meter="main"):
-    return int(d.status(meter)[f"{meter}.credited_nanos"])
 
 
 def credited_digests(d, meter="main"):

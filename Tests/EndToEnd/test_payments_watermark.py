@@ -14,7 +14,7 @@ import time
 import pytest
 
 from daemon_harness import ROOT, SLOW, wait_until
-from node_harness import ADDRESS, TRANSPORTS, Node, paid_daemon
+from node_harness import ADDRESS, TRANSPORTS, Node, credited, paid_daemon
 
 IOTA = 1_000_000_000
 # A journal written by tanglemeter 745e4bf (the last release with JSON-RPC cursors), made by
@@ -38,10 +38,6 @@ def rig(tmp_path):
     yield make
     for p in reversed(started):
         p.close()
-
-
-def credited(d):
-    return int(d.status("main")["main.credited_nanos"])
 
 
 def payments(d):
