@@ -55,6 +55,8 @@ def test_a_payment_is_credited_once_and_closes_the_relay(payrig):
     digest = node.pay(2 * IOTA)[0]
     wait_until(lambda: credited(d) == 2 * IOTA, what="payment credited")
     wait_until(lambda: d.gpio(RELAY) == "1\n", what="relay closed")
+    log = d.log_text()                                   # what was credited, then what the relay did
+    assert 0 <= log.index(f"payment {digest} of 2 IOTA credited") < log.index("relay on (credit)"), log
     time.sleep(1.0 * SLOW)                               # several more polls of the same pages
     st = d.status("main")
     assert int(st["main.credited_nanos"]) == 2 * IOTA and st["main.payments"] == "1"

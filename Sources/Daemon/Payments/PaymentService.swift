@@ -132,5 +132,6 @@ final class PaymentService {
         for case .paymentCredited(let p) in events {
             log.notice("\(meter): payment \(p.digest) of \(p.amount.iotaText) IOTA credited")
         }
+        sink.decide(meter: meter)
     }
 }

@@ -14,8 +14,11 @@ protocol PaymentSink: AnyObject {
     /// when the meter no longer scans `address`.
     func scanEvents(meter: String, address: IotaAddress, payments: [Payment], watermark: UInt64?)
         -> (events: [AccountEvent], refused: [(Payment, String)])?
-    /// Journals and applies them; the meter's relay follows at once.
+    /// Journals and applies them.
     func commitPayments(_ events: [AccountEvent], meter: String) throws(CommitError)
+    /// Decides and drives the meter's relay and LED: called once the credits are journaled and
+    /// logged, so the log says what was credited before what the relay did about it.
+    func decide(meter: String)
 }
 
 extension Plant: PaymentSink {
@@ -42,6 +45,10 @@ extension Plant: PaymentSink {
     func commitPayments(_ events: [AccountEvent], meter: String) throws(CommitError) {
         guard let c = circuit(named: meter) else { return }
         try commit(events, to: c)
+    }
+
+    func decide(meter: String) {
+        guard let c = circuit(named: meter) else { return }
         decideAndDrive(c, nowMono: Clock.monotonicMs())
     }
 }
