@@ -80,7 +80,7 @@ extension Reply {
         var written = 0
         while index >= 0 && written < count {
             let payment = recent[index]
-            data("payment", "\(payment.digest) \(payment.amount.value) \(payment.timestampMs)")
+            data("payment", "\(payment.digest.text) \(payment.amount.value) \(payment.timestampMs)")
             index -= 1
             written += 1
         }

@@ -1,3 +1,5 @@
+import Ledger
+
 /// GraphQL request bodies (`{"query": …, "variables": {…}}`) for IOTA's GraphQL service. The query
 /// texts are fixed and compact (the server limits the payload, `maxQueryPayloadSize`); every value
 /// goes in as a variable through the one JSON string escaper. Field names follow

@@ -56,30 +56,6 @@ public struct IotaAddress: Hashable, Sendable {
     }
 }
 
-/// A transaction digest: 32 bytes in Base58 (Bitcoin alphabet), 32 to 44 characters. Case-sensitive:
-/// kept exactly as the node wrote it. Checking the alphabet also keeps spaces and newlines out of
-/// the journal and the control socket's lines.
-public struct TransactionDigest: Hashable, Sendable {
-    public let text: String
-
-    @inline(never)
-    public init?(_ text: String) {
-        let bytes = text.utf8
-        guard bytes.count >= 32, bytes.count <= 44 else { return nil }
-        for byte in bytes where !TransactionDigest.isBase58(byte) { return nil }
-        self.text = text
-    }
-
-    static func isBase58(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "1")...UInt8(ascii: "9"): return true
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"): return byte != UInt8(ascii: "I") && byte != UInt8(ascii: "O")
-        case UInt8(ascii: "a")...UInt8(ascii: "z"): return byte != UInt8(ascii: "l")
-        default: return false
-        }
-    }
-}
-
 /// Coin-type strings: the node writes `0x2::iota::IOTA` (fullnode, short system address) or the
 /// 64-digit form (indexer). Compared with the address part normalised.
 public enum CoinType {

@@ -1,3 +1,5 @@
+import Ledger
+
 /// JSON-RPC 2.0 request bodies, byte for byte, one request per POST (the node refuses batches with
 /// -32005). Send with `Content-Type: application/json`; the node answers 415 without it.
 public enum RPCRequest {

@@ -1,3 +1,5 @@
+import Ledger
+
 /// Typed access to reply fields: every missing or mistyped field becomes `.malformedReply` with its
 /// path, so decoders read as a list of requirements and never trap.
 struct ReplyFields {

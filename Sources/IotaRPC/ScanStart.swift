@@ -15,18 +15,16 @@ public enum ScanStart: Equatable, Sendable {
         }
         guard state.paymentBaselineDone else { self = .fresh; return }
         // An old baseline without a cursor: the address had no transaction then, all count.
-        guard let text = state.paymentCursor else { self = .watermark(nil); return }
-        guard let cursor = TransactionDigest(text) else { self = .fresh; return }
+        guard let cursor = state.paymentCursor else { self = .watermark(nil); return }
         // Everything up to the cursor was handled, and transactions after it in its own checkpoint
         // may not have been: W is one below its checkpoint, and the credited-digest set keeps the
         // re-read from crediting anything twice. The journal knows that checkpoint when the cursor
         // is a credited payment; else one below the newest payment credited is as safe (the cursor
         // never passed an unhandled entry, so nothing after it is older). An old account that was
         // never paid starts as at a first start.
-        _ = cursor
         var newest: UInt64? = nil
         for payment in state.recentPayments where payment.checkpoint > 0 {
-            if payment.digest == text { self = .watermark(payment.checkpoint - 1); return }
+            if payment.digest == cursor { self = .watermark(payment.checkpoint - 1); return }
             newest = max(newest ?? 0, payment.checkpoint)
         }
         self = newest.map { .watermark($0 - 1) } ?? .fresh

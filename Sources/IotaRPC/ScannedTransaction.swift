@@ -60,7 +60,7 @@ public struct BalanceTally: Equatable, Sendable {
     func verdict(digest: TransactionDigest, checkpoint: UInt64, timestampMs: Int64) -> ScannedTransaction.Verdict {
         if net <= 0 { return .ignored }
         guard net <= Int128(IotaSupply.maxNanos) else { return .unusable(reason: "net amount beyond the total IOTA supply") }
-        return .payment(Payment(digest: digest.text, amount: Nanos(Int64(net)), checkpoint: checkpoint,
+        return .payment(Payment(digest: digest, amount: Nanos(Int64(net)), checkpoint: checkpoint,
                                 timestampMs: timestampMs))
     }
 }

@@ -22,6 +22,8 @@ enum EventCodec {
     static func encode(_ event: AccountEvent, into w: inout FieldWriter) throws(JournalError) {
         switch event {
         case .paymentCredited(let payment):
+            // Refused when read back (`decodePayment`): a record that was written must read.
+            guard !payment.digest.isManualCredit else { throw .invalidRecord(reason: "a payment credit without a transaction digest") }
             try encode(payment, into: &w)
         case .manualCredit(let amount, let note, let atMs):
             w.signed(amount.value)
@@ -48,10 +50,10 @@ enum EventCodec {
             if let checkpoint { w.unsigned(checkpoint) }
         case .paymentCursor(let digest):
             // Old journals only; still encodable so tests can write a journal the old way.
-            try w.string(digest, limit: JournalLimits.digest, field: "payment cursor")
+            try w.string(digest.text, limit: JournalLimits.digest, field: "payment cursor")
         case .paymentBaseline(let cursor):
             w.byte(cursor == nil ? 0 : 1)
-            if let cursor { try w.string(cursor, limit: JournalLimits.digest, field: "baseline cursor") }
+            if let cursor { try w.string(cursor.text, limit: JournalLimits.digest, field: "baseline cursor") }
         }
     }
 
@@ -72,7 +74,7 @@ enum EventCodec {
     static func decode(_ tag: RecordTag, boot: BootID?, from r: inout FieldReader) throws(JournalError) -> AccountEvent? {
         switch tag {
         case .paymentCredited:
-            return .paymentCredited(try decodePayment(from: &r))
+            return .paymentCredited(try decodePayment(from: &r, manualCredit: false))
         case .manualCredit:
             let amount = Nanos(try r.signed())
             let note = try r.string(limit: JournalLimits.note, field: "note")
@@ -105,24 +107,26 @@ enum EventCodec {
             let address = try r.string(limit: JournalLimits.address, field: "watermark address")
             return .paymentWatermark(address: address, checkpoint: try r.bool() ? try r.unsigned() : nil)
         case .paymentCursor:
-            return .paymentCursor(digest: try r.string(limit: JournalLimits.digest, field: "payment cursor"))
+            return .paymentCursor(digest: try r.digest(field: "payment cursor"))
         case .paymentBaseline:
             let present = try r.bool()
-            return .paymentBaseline(cursor: present ? try r.string(limit: JournalLimits.digest, field: "baseline cursor") : nil)
+            return .paymentBaseline(cursor: present ? try r.digest(field: "baseline cursor") : nil)
         case .meterName, .started, .snapshotV1, .snapshotV2, .snapshotV3, .bootID:
             return nil
         }
     }
 
     static func encode(_ payment: Payment, into w: inout FieldWriter) throws(JournalError) {
-        try w.string(payment.digest, limit: JournalLimits.digest, field: "payment digest")
+        try w.string(payment.digest.text, limit: JournalLimits.digest, field: "payment digest")
         w.signed(payment.amount.value)
         w.unsigned(payment.checkpoint)
         w.signed(payment.timestampMs)
     }
 
-    static func decodePayment(from r: inout FieldReader) throws(JournalError) -> Payment {
-        let digest = try r.string(limit: JournalLimits.digest, field: "payment digest")
+    /// `manualCredit`: whether `TransactionDigest.manualCredit` may stand for the digest (a
+    /// snapshot's recent payments list manual credits; a payment credit never is one).
+    static func decodePayment(from r: inout FieldReader, manualCredit: Bool) throws(JournalError) -> Payment {
+        let digest = try r.digest(field: "payment digest", manualCredit: manualCredit)
         let amount = Nanos(try r.signed())
         let checkpoint = try r.unsigned()
         return Payment(digest: digest, amount: amount, checkpoint: checkpoint, timestampMs: try r.signed())

@@ -1,3 +1,5 @@
+import Ledger
+
 /// Little-endian field encoding for journal records: LEB128 varints (zigzag for signed values,
 /// so small magnitudes of either sign take few bytes), fixed-width integers, and length-prefixed
 /// UTF-8 strings with a per-field bound. Compact because every record costs SD-card wear.
@@ -125,6 +127,17 @@ struct FieldReader {
         }
         position += length
         return text
+    }
+
+    /// A transaction digest, validated here once: a string that is not one (in a record whose
+    /// checksum holds) makes the record malformed, like any other impossible field. `manualCredit`:
+    /// `TransactionDigest.manualCredit` is accepted too (a snapshot's recent payments).
+    mutating func digest(field: String, manualCredit: Bool = false) throws(JournalError) -> TransactionDigest {
+        let start = position
+        let text = try string(limit: JournalLimits.digest, field: field)
+        if let digest = TransactionDigest(text) { return digest }
+        if manualCredit && text == TransactionDigest.manualCredit.text { return .manualCredit }
+        throw .malformed(offset: baseOffset + start, reason: "\(field) is not a Base58 transaction digest")
     }
 
     /// A record is exactly its fields: trailing bytes mean a different layout, so they are refused.

@@ -49,14 +49,14 @@ enum SnapshotCodec {
         w.byte(s.emergencyArmed ? 1 : 0)
         w.byte(s.relayOverride.rawValue)
         // sorted: a Set's order changes from run to run, and equal states should give equal bytes
-        let digests = s.creditedDigests.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        let digests = s.creditedDigests.sorted { Array($0.text.utf8).lexicographicallyPrecedes(Array($1.text.utf8)) }
         w.unsigned(UInt64(digests.count))
-        for digest in digests { try w.string(digest, limit: JournalLimits.digest, field: "credited digest") }
+        for digest in digests { try w.string(digest.text, limit: JournalLimits.digest, field: "credited digest") }
         w.unsigned(UInt64(s.recentPayments.count))
         for payment in s.recentPayments { try EventCodec.encode(payment, into: &w) }
         w.signed(s.paymentCount)
         w.byte(s.paymentCursor == nil ? 0 : 1)
-        if let cursor = s.paymentCursor { try w.string(cursor, limit: JournalLimits.digest, field: "payment cursor") }
+        if let cursor = s.paymentCursor { try w.string(cursor.text, limit: JournalLimits.digest, field: "payment cursor") }
         w.byte(s.paymentBaselineDone ? 1 : 0)
         w.signed(s.counterRebaselines)
         w.signed(s.counterJumpsRejected)
@@ -95,13 +95,13 @@ enum SnapshotCodec {
         let digestCount = try r.count(limit: r.remaining, field: "credited digest count")
         s.creditedDigests.reserveCapacity(digestCount)
         for _ in 0..<digestCount {
-            s.creditedDigests.insert(try r.string(limit: JournalLimits.digest, field: "credited digest"))
+            s.creditedDigests.insert(try r.digest(field: "credited digest"))
         }
         let recentCount = try r.count(limit: r.remaining, field: "recent payment count")
         s.recentPayments.reserveCapacity(recentCount)
-        for _ in 0..<recentCount { s.recentPayments.append(try EventCodec.decodePayment(from: &r)) }
+        for _ in 0..<recentCount { s.recentPayments.append(try EventCodec.decodePayment(from: &r, manualCredit: true)) }
         s.paymentCount = try r.signed()
-        s.paymentCursor = try r.bool() ? try r.string(limit: JournalLimits.digest, field: "payment cursor") : nil
+        s.paymentCursor = try r.bool() ? try r.digest(field: "payment cursor") : nil
         s.paymentBaselineDone = try r.bool()
         s.counterRebaselines = try r.signed()
         s.counterJumpsRejected = try r.signed()

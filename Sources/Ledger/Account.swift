@@ -49,7 +49,7 @@ public struct Account: Sendable {
     public var paymentCount: Int64 { state.paymentCount }
 
     /// Whether this payment digest has been credited already (then there is nothing to journal).
-    public func hasCredited(digest: String) -> Bool { state.creditedDigests.contains(digest) }
+    public func hasCredited(digest: TransactionDigest) -> Bool { state.creditedDigests.contains(digest) }
 
     /// Balance below `low_credit` worth of energy at the tariff (an unrepresentably large threshold
     /// counts as low).

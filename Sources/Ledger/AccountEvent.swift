@@ -26,19 +26,20 @@ public enum AccountEvent: Equatable, Sendable {
     case paymentWatermark(address: String, checkpoint: UInt64?)
     /// Read from journals of the release before watermarks, never written: the JSON-RPC cursor
     /// (all transactions up to `digest` handled), converted to a watermark at the next scan.
-    case paymentCursor(digest: String)
+    case paymentCursor(digest: TransactionDigest)
     /// Read from old journals, never written: the first-start baseline cursor (nil: none existed).
-    case paymentBaseline(cursor: String?)
+    case paymentBaseline(cursor: TransactionDigest?)
 }
 
-/// A payment credited from the node, as journaled.
+/// A payment credited from the node, as journaled; in `recentPayments` also an admin's manual
+/// credit, under `TransactionDigest.manualCredit`.
 public struct Payment: Equatable, Sendable {
-    public var digest: String
+    public var digest: TransactionDigest
     public var amount: Nanos
     public var checkpoint: UInt64
     public var timestampMs: Int64
 
-    public init(digest: String, amount: Nanos, checkpoint: UInt64, timestampMs: Int64) {
+    public init(digest: TransactionDigest, amount: Nanos, checkpoint: UInt64, timestampMs: Int64) {
         self.digest = digest
         self.amount = amount
         self.checkpoint = checkpoint

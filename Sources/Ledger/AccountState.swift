@@ -24,7 +24,7 @@ public struct AccountState: Equatable, Sendable {
     public var emergencyArmed: Bool = true
     public var relayOverride: RelayOverride = .auto
     /// Every payment digest ever credited: the exactly-once guarantee.
-    public var creditedDigests: Set<String> = []
+    public var creditedDigests: Set<TransactionDigest> = []
     /// The newest payments (newest last), bounded, for the `payments` command.
     public var recentPayments: [Payment] = []
     public var paymentCount: Int64 = 0
@@ -34,7 +34,7 @@ public struct AccountState: Equatable, Sendable {
     public var watermark: UInt64? = nil
     /// An old journal's cursor and baseline flag (the release before watermarks), kept until the
     /// first watermark replaces them.
-    public var paymentCursor: String? = nil
+    public var paymentCursor: TransactionDigest? = nil
     public var paymentBaselineDone: Bool = false
     /// Fault counters, for status and metrics.
     public var counterRebaselines: Int64 = 0

@@ -4,9 +4,6 @@ extension AccountState {
     /// How many payments `recentPayments` keeps (the `payments` command shows 10 by default).
     public static let recentPaymentLimit = 64
 
-    /// Digest recorded in `recentPayments` for an admin's manual credit, which has no transaction.
-    public static let manualCreditDigest = "manual"
-
     /// Money charged for the energy billed so far: earlier segments' total plus this segment's
     /// energy at its tariff, floored once (DESIGN §2).
     func charged(billed: WattHours) throws(LedgerError) -> Nanos {
@@ -40,11 +37,11 @@ extension AccountState {
         case .paymentCredited(let payment):
             // Exactly-once: a digest already credited changes nothing, however often it is replayed.
             if creditedDigests.contains(payment.digest) { return }
-            guard !payment.digest.isEmpty else { throw .invalidEvent(reason: "payment without a digest") }
+            guard !payment.digest.isManualCredit else { throw .invalidEvent(reason: "payment without a transaction digest") }
             try credit(payment)
             creditedDigests.insert(payment.digest)
         case .manualCredit(let amount, _, let atMs):
-            try credit(Payment(digest: AccountState.manualCreditDigest, amount: amount, checkpoint: 0, timestampMs: atMs))
+            try credit(Payment(digest: .manualCredit, amount: amount, checkpoint: 0, timestampMs: atMs))
         case .counterCheckpoint(let counter, let atMs, let boot):
             try catchUp(to: counter, what: "checkpoint")
             counterAtMs = atMs

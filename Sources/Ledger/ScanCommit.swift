@@ -8,7 +8,7 @@ extension Account {
     /// (credited to another meter; an amount the account's totals cannot hold), each costing
     /// itself alone.
     public func scanEvents(payments: [Payment], address: String, watermark: UInt64?,
-                           creditedBy: (String) -> String?) -> (events: [AccountEvent], refused: [(Payment, String)]) {
+                           creditedBy: (TransactionDigest) -> String?) -> (events: [AccountEvent], refused: [(Payment, String)]) {
         var events: [AccountEvent] = []
         var refused: [(Payment, String)] = []
         var next = self

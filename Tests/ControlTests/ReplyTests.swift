@@ -171,17 +171,18 @@ func dataLines(_ reply: Reply) -> [String] {
 }
 
 @Test func paymentsNewestFirst() {
-    let payments = (1...15).map { Payment(digest: "D\($0)", amount: Nanos(Int64($0) * 1000), checkpoint: UInt64($0),
+    let digests = (1...15).map { txDigest("D\($0)") }
+    let payments = (1...15).map { Payment(digest: digests[$0 - 1], amount: Nanos(Int64($0) * 1000), checkpoint: UInt64($0),
                                           timestampMs: 1_700_000_000_000 + Int64($0)) }
     var reply = Reply()
     reply.payments(payments, count: 3)
     reply.ok()
-    #expect(dataLines(reply) == ["payment D15 15000 1700000000015", "payment D14 14000 1700000000014",
-                                 "payment D13 13000 1700000000013"])
+    #expect(dataLines(reply) == ["payment \(digests[14].text) 15000 1700000000015", "payment \(digests[13].text) 14000 1700000000014",
+                                 "payment \(digests[12].text) 13000 1700000000013"])
     var all = Reply()
     all.payments(Array(payments.prefix(2)), count: 10)
     all.ok()
-    #expect(dataLines(all) == ["payment D2 2000 1700000000002", "payment D1 1000 1700000000001"])
+    #expect(dataLines(all) == ["payment \(digests[1].text) 2000 1700000000002", "payment \(digests[0].text) 1000 1700000000001"])
 }
 
 @Test func watchAndVersionLines() {

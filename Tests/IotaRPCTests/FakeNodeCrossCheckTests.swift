@@ -132,7 +132,7 @@ func spawn(_ arguments: [String], stdout: String?) throws -> pid_t {
         while requests < 10 {
             let page = try node.query(account, cursor: cursor)
             requests += 1
-            for case .payment(let payment) in page.entries.map(\.verdict) where credited.insert(payment.digest).inserted {
+            for case .payment(let payment) in page.entries.map(\.verdict) where credited.insert(payment.digest.text).inserted {
                 total += payment.amount.value
             }
             cursor = page.entries.last?.digest ?? cursor

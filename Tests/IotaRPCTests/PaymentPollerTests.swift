@@ -174,15 +174,15 @@ func tx(_ n: Int, at checkpoint: UInt64, _ amount: Int64 = 1_000, success: Bool 
     @Test func anOldJournalsCursorBecomesAWatermark() {
         var state = AccountState(tariff: Tariff(pricePerKWh: .zero))
         state.paymentBaselineDone = true
-        state.paymentCursor = digest(2).text
+        state.paymentCursor = digest(2)
         // Never paid since its baseline: as at a first start.
         #expect(ScanStart(state: state, address: account) == .fresh)
         // The cursor is a credited payment: one below its checkpoint.
-        state.recentPayments = [Payment(digest: digest(1).text, amount: Nanos(1), checkpoint: 30, timestampMs: 0),
-                                Payment(digest: digest(2).text, amount: Nanos(1), checkpoint: 40, timestampMs: 0)]
+        state.recentPayments = [Payment(digest: digest(1), amount: Nanos(1), checkpoint: 30, timestampMs: 0),
+                                Payment(digest: digest(2), amount: Nanos(1), checkpoint: 40, timestampMs: 0)]
         #expect(ScanStart(state: state, address: account) == .watermark(39))
         // The cursor is some other transaction: one below the newest payment credited.
-        state.paymentCursor = digest(9).text
+        state.paymentCursor = digest(9)
         #expect(ScanStart(state: state, address: account) == .watermark(39))
         state.paymentCursor = nil
         #expect(ScanStart(state: state, address: account) == .watermark(nil))

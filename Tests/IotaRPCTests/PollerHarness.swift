@@ -53,8 +53,8 @@ struct PollerHarness {
                 guard let index = accounts.firstIndex(where: { $0.meter == meter && $0.address == address }) else { continue }
                 commits += 1
                 for payment in payments {
-                    if credited[payment.digest] != nil { continue }
-                    credited[payment.digest] = payment.amount.value
+                    if credited[payment.digest.text] != nil { continue }
+                    credited[payment.digest.text] = payment.amount.value
                 }
                 accounts[index].start = .watermark(watermark)
             }

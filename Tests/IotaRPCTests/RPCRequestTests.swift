@@ -1,5 +1,6 @@
 import Testing
 @testable import IotaRPC
+import Ledger
 
 let account = try! IotaAddress(config: "0x5f0cb3d9a2106ea782cbbb609460008797e8c4efd0b033becd0253fdaa3d0250")
 
@@ -91,16 +92,6 @@ let account = try! IotaAddress(config: "0x5f0cb3d9a2106ea782cbbb609460008797e8c4
         #expect(!CoinType.isIOTA("0x2::Iota::IOTA"))
         #expect(!CoinType.isIOTA("0x2::coin::COIN<0x2::iota::IOTA>"))
         #expect(!CoinType.isIOTA("::iota::IOTA"))
-    }
-
-    @Test func digestsAreBase58Of32To44Characters() {
-        #expect(TransactionDigest(String(repeating: "1", count: 32)) != nil)
-        #expect(TransactionDigest("BWhX7n5HxHtTR6RDxfdhU2hVC8zBqAmFr4yMKM2avWpC") != nil)
-        #expect(TransactionDigest(String(repeating: "1", count: 31)) == nil)
-        #expect(TransactionDigest(String(repeating: "1", count: 45)) == nil)
-        for letter in ["0", "O", "I", "l", " ", "\n", "+"] {
-            #expect(TransactionDigest("BWhX7n5HxHtTR6RDxfdhU2hVC8zBqAmFr4yMKM2avWp" + letter) == nil)
-        }
     }
 
     @Test func chainIdentifiers() throws {

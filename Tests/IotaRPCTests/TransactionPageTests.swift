@@ -81,7 +81,7 @@ let a = TransactionDigest(digestA)!
 @Suite struct TransactionPageTests {
     @Test func specExampleIsOnePayment() throws {
         let decoded = try TransactionPage.decode(utf8(specPageReply), id: 2, account: account)
-        #expect(decoded.entries.map(\.verdict) == [.payment(Payment(digest: digestA, amount: Nanos(2_000_000_000),
+        #expect(decoded.entries.map(\.verdict) == [.payment(Payment(digest: a, amount: Nanos(2_000_000_000),
                                                                   checkpoint: 9_876_543, timestampMs: 1_750_000_000_123))])
         #expect(decoded.entries.map(\.checkpoint) == [9_876_543])
         #expect(decoded.nextCursor == a)
@@ -119,7 +119,7 @@ let a = TransactionDigest(digestA)!
         #expect(try classify(withErrors) == .unusable(reason: "the node's data is partial: Failed to fetch balance changes"))
         #expect(try classify(entry(changes: nil)) == .unusable(reason: "balanceChanges missing"))
         #expect(try classify(entry(changes: [ours("5")], extra: #""errors":[]"#))
-                == .payment(Payment(digest: digestA, amount: Nanos(5), checkpoint: 7, timestampMs: 1_750_000_000_123)))
+                == .payment(Payment(digest: a, amount: Nanos(5), checkpoint: 7, timestampMs: 1_750_000_000_123)))
         #expect(malformedPath(page([entry(extra: #""errors":"oops""#)])) == "result.data[0].errors")
     }
 
@@ -137,7 +137,7 @@ let a = TransactionDigest(digestA)!
         #expect(try classify(entry(changes: [change("42", #""7""#)])) == .ignored)
         // Another owner's malformed amount costs nothing: only the account's changes are read.
         #expect(try classify(entry(changes: [change(#"{"AddressOwner":"\#(payer)"}"#, "7"), ours("5")]))
-                == .payment(Payment(digest: digestA, amount: Nanos(5), checkpoint: 7, timestampMs: 1_750_000_000_123)))
+                == .payment(Payment(digest: a, amount: Nanos(5), checkpoint: 7, timestampMs: 1_750_000_000_123)))
         // `0X…` is not an address the node writes: the entry is unusable, alone.
         #expect(malformedPath(page([entry(changes: [change(#"{"AddressOwner":"0X\#(account.text.dropFirst(2))"}"#, #""7""#)])]))
                 == "result.data[0].balanceChanges[0].owner.AddressOwner")
@@ -171,7 +171,7 @@ let a = TransactionDigest(digestA)!
     @Test func amountsAreStrictCheckedIntegers() {
         // Up to the total supply; beyond it (Int64.max is twice the supply) is node nonsense.
         let maxOK = entry(changes: [ours("\(IotaSupply.maxNanos)")])
-        #expect((try? classify(maxOK)) == .payment(Payment(digest: digestA, amount: Nanos(IotaSupply.maxNanos), checkpoint: 7,
+        #expect((try? classify(maxOK)) == .payment(Payment(digest: a, amount: Nanos(IotaSupply.maxNanos), checkpoint: 7,
                                                            timestampMs: 1_750_000_000_123)))
         for over in ["\(IotaSupply.maxNanos + 1)", "9223372036854775807", "9223372036854775808",
                      "170141183460469231731687303715884105727", "170141183460469231731687303715884105728"] {

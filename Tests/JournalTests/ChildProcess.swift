@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Journal
 import Ledger
 
@@ -46,7 +47,7 @@ enum ChildProcess {
     /// for one of three meters (the first use of each meter also binds its name).
     static func batch(_ n: Int) -> [JournalRecord] {
         let meter = "m\(n % 3)"
-        return [.event(meter: meter, .paymentCredited(Payment(digest: "tx-\(n)", amount: Nanos(Int64(n)), checkpoint: UInt64(n), timestampMs: Int64(n)))),
+        return [.event(meter: meter, .paymentCredited(Payment(digest: txDigest("tx-\(n)"), amount: Nanos(Int64(n)), checkpoint: UInt64(n), timestampMs: Int64(n)))),
                 .event(meter: meter, .counterCheckpoint(counter: WattHours(Int64(n)), atMs: Int64(n)))]
     }
 }

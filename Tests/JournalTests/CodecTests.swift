@@ -48,22 +48,24 @@ import Ledger
     @Test func everyRecordKindRoundTrips() throws {
         let dir = TempDir()
         let longName = String(repeating: "z", count: JournalLimits.meterName)
-        let longDigest = String(repeating: "D", count: JournalLimits.digest)
+        let longDigest = TransactionDigest(String(repeating: "D", count: 44))!
+        let shortDigest = TransactionDigest(String(repeating: "1", count: 32))!
         let longNote = String(repeating: "€", count: JournalLimits.note / 3)   // 255 bytes of UTF-8
         var state = AccountState(tariff: Tariff(pricePerKWh: Nanos(Int64.max)))
         state.credited = Nanos(Int64.min)
         state.counter = WattHours(Int64.max)
         state.counterBoot = BootStamp(id: BootID(high: .max, low: .max), ms: Int64.min, wallSynchronised: true)
-        state.creditedDigests = Set((0..<2000).map { "digest-\($0)-" + String(repeating: "x", count: $0 % 40) })
-        state.recentPayments = [Payment(digest: longDigest, amount: Nanos(Int64.min), checkpoint: UInt64.max, timestampMs: Int64.min)]
-        state.paymentCursor = ""
+        state.creditedDigests = Set((0..<2000).map { txDigest("digest-\($0)") })
+        state.recentPayments = [Payment(digest: longDigest, amount: Nanos(Int64.min), checkpoint: UInt64.max, timestampMs: Int64.min),
+                                Payment(digest: .manualCredit, amount: Nanos(1), checkpoint: 0, timestampMs: 0)]
+        state.paymentCursor = shortDigest
         state.watermarkAddress = "0x" + String(repeating: "f", count: 64)
         state.watermark = UInt64.max
         state.relayOverride = .off
         state.emergencyArmed = false
         let events: [AccountEvent] = [
             .paymentCredited(Payment(digest: longDigest, amount: Nanos(Int64.max), checkpoint: UInt64.max, timestampMs: Int64.max)),
-            .paymentCredited(Payment(digest: "", amount: Nanos(Int64.min), checkpoint: 0, timestampMs: Int64.min)),
+            .paymentCredited(Payment(digest: shortDigest, amount: Nanos(Int64.min), checkpoint: 0, timestampMs: Int64.min)),
             .manualCredit(amount: Nanos(1), note: longNote, atMs: -1),
             .manualCredit(amount: Nanos(0), note: "", atMs: 0),
             .counterCheckpoint(counter: WattHours(Int64.min), atMs: Int64.max),
@@ -72,7 +74,7 @@ import Ledger
             .tariffChanged(pricePerKWh: Nanos(Int64.max), atMs: 3),
             .emergencyGranted(amount: Nanos(500_000_000), atMs: 4),
             .relayOverride(.auto, atMs: 5), .relayOverride(.on, atMs: 6), .relayOverride(.off, atMs: 7),
-            .paymentCursor(digest: longDigest), .paymentCursor(digest: ""),
+            .paymentCursor(digest: longDigest), .paymentCursor(digest: shortDigest),
             .paymentBaseline(cursor: nil), .paymentBaseline(cursor: longDigest),
             .paymentWatermark(address: "0x" + String(repeating: "a", count: 64), checkpoint: UInt64.max),
             .paymentWatermark(address: "", checkpoint: nil), .paymentWatermark(address: "0x1", checkpoint: 0),
@@ -127,20 +129,20 @@ import Ledger
         let (file, _) = try openJournal(dir.file())
         let before = file.size
         let tooLong: [JournalRecord] = [
-            .event(meter: String(repeating: "m", count: JournalLimits.meterName + 1), .paymentCursor(digest: "d")),
-            .event(meter: "main", .paymentCursor(digest: String(repeating: "d", count: JournalLimits.digest + 1))),
+            .event(meter: String(repeating: "m", count: JournalLimits.meterName + 1), .paymentCursor(digest: txDigest("d"))),
             .event(meter: "main", .manualCredit(amount: .zero, note: String(repeating: "n", count: JournalLimits.note + 1), atMs: 0)),
-            .event(meter: "main", .paymentBaseline(cursor: String(repeating: "c", count: JournalLimits.digest + 1))),
+            // a payment credit under the manual-credit sentinel could not be read back
+            .event(meter: "main", .paymentCredited(Payment(digest: .manualCredit, amount: Nanos(1), checkpoint: 1, timestampMs: 0))),
         ]
         for record in tooLong {
             #expect(throws: JournalError.self) { try file.append([.started(atMs: 1), record]) }
             #expect(file.size == before)
         }
         // the refused name was not bound: the next event for "main" still reads back correctly
-        try file.append([.event(meter: "main", .paymentCursor(digest: "ok"))])
+        try file.append([.event(meter: "main", .paymentCursor(digest: txDigest("ok")))])
         file.close()
         let (_, recovery) = try openJournal(dir.file())
-        #expect(recovery.events == [JournalEvent(meter: "main", event: .paymentCursor(digest: "ok"))])
+        #expect(recovery.events == [JournalEvent(meter: "main", event: .paymentCursor(digest: txDigest("ok")))])
         #expect(recovery.records == 1)
     }
 
@@ -179,7 +181,7 @@ import Ledger
         for (body, reason) in bodies {
             let dir = TempDir()
             let (file, _) = try openJournal(dir.file())
-            try file.append([.event(meter: "main", .paymentCursor(digest: "a"))])
+            try file.append([.event(meter: "main", .paymentCursor(digest: txDigest("a")))])
             file.close()
             var bytes = readBytes(dir.file())
             guard case .header(let header) = bytes.withUnsafeBufferPointer({ JournalFormat.decodeHeader($0) }) else { return }

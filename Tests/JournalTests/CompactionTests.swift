@@ -56,11 +56,11 @@ func realisticEvents(_ count: Int, seed: UInt64) -> [JournalRecord] {
         let meter = Bool.random(using: &rng) ? "main" : "flat-3"
         let atMs = 1_700_000_000_000 + Int64(n) * 60_000
         switch Int.random(in: 0..<20, using: &rng) {
-        case 0: return .event(meter: meter, .paymentCredited(Payment(digest: "tx\(n)", amount: Nanos(Int64.random(in: 1...5_000_000_000, using: &rng)), checkpoint: UInt64(n), timestampMs: atMs)))
+        case 0: return .event(meter: meter, .paymentCredited(Payment(digest: txDigest("tx\(n)"), amount: Nanos(Int64.random(in: 1...5_000_000_000, using: &rng)), checkpoint: UInt64(n), timestampMs: atMs)))
         case 1: counters[meter] = 0; return .event(meter: meter, .counterRebaselined(from: WattHours(counters[meter]!), to: WattHours(0), atMs: atMs))
         case 2: return .event(meter: meter, .tariffChanged(pricePerKWh: Nanos(Int64.random(in: 1...900_000_000, using: &rng)), atMs: atMs))
         case 3: return .event(meter: meter, .manualCredit(amount: Nanos(2_500_000_000), note: "cash", atMs: atMs))
-        case 4: return .event(meter: meter, .paymentCursor(digest: "tx\(n)"))
+        case 4: return .event(meter: meter, .paymentCursor(digest: txDigest("tx\(n)")))
         default:
             counters[meter]! += Int64.random(in: 0...30, using: &rng)
             return .event(meter: meter, .counterCheckpoint(counter: WattHours(counters[meter]!), atMs: atMs))
@@ -170,7 +170,7 @@ func byName(_ meters: [MeterSnapshot]) -> [String: AccountState] {
         #expect(appended == 31 || file.size - JournalFormat.headerSize > 400)
         // a large snapshot alone does not keep asking for compaction: only what follows it counts
         var big = AccountState(tariff: configuredTariff)
-        big.creditedDigests = Set((0..<100).map { "digest-\($0)" })
+        big.creditedDigests = Set((0..<100).map { txDigest("digest-\($0)") })
         try file.compact(snapshot: JournalSnapshot(atMs: 0, meters: [MeterSnapshot(name: "main", state: big)]))
         #expect(file.size > 400 && !file.needsCompaction(policy))
         file.close()

@@ -18,10 +18,10 @@ import Ledger
     @Test func anOldCursorIsReadThenReplacedByTheWatermark() throws {
         let dir = TempDir()
         let (file, _) = try openJournal(dir.file())
-        let paid = Payment(digest: "BWhX7n5HxHtTR6RDxfdhU2hVC8zBqAmFr4yMKM2avWpC", amount: Nanos(2_000_000_000),
+        let paid = Payment(digest: TransactionDigest("BWhX7n5HxHtTR6RDxfdhU2hVC8zBqAmFr4yMKM2avWpC")!, amount: Nanos(2_000_000_000),
                            checkpoint: 9_876_543, timestampMs: 1)
         // Exactly the records the old daemon appended: the baseline, a credit with its cursor move.
-        try file.append([.started(atMs: 1), .event(meter: "main", .paymentBaseline(cursor: "AAAAbaseline1111111111111111111111"))])
+        try file.append([.started(atMs: 1), .event(meter: "main", .paymentBaseline(cursor: TransactionDigest("AAAAbase1ine1111111111111111111111")!))])
         try file.append([.event(meter: "main", .paymentCredited(paid)), .event(meter: "main", .paymentCursor(digest: paid.digest))])
         file.close()   // one daemon per journal: the file is locked while open
         let (again, recovery) = try openJournal(dir.file())

@@ -44,8 +44,11 @@ extension SeededGenerator {
         return String((0..<length).map { _ in letters[Int.random(in: 0..<letters.count, using: &self)] })
     }
 
-    mutating func digest() -> String {
-        text(maxLength: JournalLimits.digest, alphabet: "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz")
+    /// A transaction digest: 32 to 44 Base58 letters.
+    mutating func digest() -> TransactionDigest {
+        let letters = Array("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz")
+        let length = Int.random(in: 32...44, using: &self)
+        return TransactionDigest(String((0..<length).map { _ in letters[Int.random(in: 0..<letters.count, using: &self)] }))!
     }
 
     /// None (a record from before boot stamps), or one of two boots, so files bind and re-bind ids.
@@ -89,7 +92,8 @@ extension SeededGenerator {
         s.relayOverride = [.auto, .on, .off][Int.random(in: 0..<3, using: &self)]
         for _ in 0..<Int.random(in: 0..<20, using: &self) { s.creditedDigests.insert(digest()) }
         for _ in 0..<Int.random(in: 0..<5, using: &self) {
-            s.recentPayments.append(Payment(digest: digest(), amount: Nanos(int64()), checkpoint: next(), timestampMs: int64()))
+            // a manual credit is listed under its sentinel
+            s.recentPayments.append(Payment(digest: Bool.random(using: &self) ? digest() : .manualCredit, amount: Nanos(int64()), checkpoint: next(), timestampMs: int64()))
         }
         s.paymentCount = int64()
         s.paymentCursor = Bool.random(using: &self) ? digest() : nil

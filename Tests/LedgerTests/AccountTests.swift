@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Ledger
 
 /// Billing from the meter counter, credits, tariff segments and emergency credit, one rule at a time.
@@ -139,13 +140,13 @@ import Testing
         try h.pay("0xd1", 2_000_000_000, atMs: 5)
         try h.pay("0xd1", 2_000_000_000, atMs: 6)         // the same digest again: no-op
         #expect(h.account.credited == Nanos(2_000_000_000) && h.account.paymentCount == 1)
-        #expect(h.account.hasCredited(digest: "0xd1") && !h.account.hasCredited(digest: "0xd2"))
+        #expect(h.account.hasCredited(digest: txDigest("0xd1")) && !h.account.hasCredited(digest: txDigest("0xd2")))
         try h.record([.manualCredit(amount: Nanos(500), note: "cash", atMs: 7)])
         #expect(h.account.credited == Nanos(2_000_000_500) && h.account.paymentCount == 2)
-        #expect(h.account.state.recentPayments.map(\.digest) == ["0xd1", "manual"])
+        #expect(h.account.state.recentPayments.map(\.digest) == [txDigest("0xd1"), .manualCredit])
         #expect(throws: LedgerError.self) { try h.record([.manualCredit(amount: .zero, note: "", atMs: 0)]) }
         #expect(throws: LedgerError.self) {
-            try h.record([.paymentCredited(Payment(digest: "0xd3", amount: Nanos(-1), checkpoint: 1, timestampMs: 0))])
+            try h.record([.paymentCredited(Payment(digest: txDigest("0xd3"), amount: Nanos(-1), checkpoint: 1, timestampMs: 0))])
         }
         #expect(throws: LedgerError.overflow(operation: "2000000500 + 9223372036854775807 nanos")) {
             try h.record([.manualCredit(amount: Nanos(Int64.max), note: "", atMs: 0)])
@@ -153,7 +154,7 @@ import Testing
         #expect(h.account.credited == Nanos(2_000_000_500))   // a refused event changes nothing
         for i in 0..<100 { try h.pay("0x\(i)", 1) }
         #expect(h.account.state.recentPayments.count == AccountState.recentPaymentLimit)
-        #expect(h.account.state.recentPayments.last?.digest == "0x99")
+        #expect(h.account.state.recentPayments.last?.digest == txDigest("0x99"))
         #expect(try h.replayed().state == h.account.state)
     }
 

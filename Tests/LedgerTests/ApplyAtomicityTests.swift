@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Ledger
 
 /// `AccountState.apply` hands its digest set to the working copy (no copy-on-write per payment);
@@ -7,17 +8,17 @@ import Testing
     @Test func aRefusedEventLeavesTheDigestsAndEverythingElseUnchanged() throws {
         var state = AccountState(tariff: Tariff(pricePerKWh: Nanos(250_000_000)))
         for i in 0..<100 {
-            try state.apply(.paymentCredited(Payment(digest: "digest\(i)", amount: Nanos(1_000), checkpoint: UInt64(i),
+            try state.apply(.paymentCredited(Payment(digest: txDigest("digest\(i)"), amount: Nanos(1_000), checkpoint: UInt64(i),
                                                      timestampMs: Int64(i))))
         }
         let before = state
         #expect(throws: LedgerError.self) {
-            try state.apply(.paymentCredited(Payment(digest: "refused", amount: Nanos(0), checkpoint: 1, timestampMs: 1)))
+            try state.apply(.paymentCredited(Payment(digest: txDigest("refused"), amount: Nanos(0), checkpoint: 1, timestampMs: 1)))
         }
         #expect(state == before)
-        #expect(state.creditedDigests.count == 100 && !state.creditedDigests.contains("refused"))
+        #expect(state.creditedDigests.count == 100 && !state.creditedDigests.contains(txDigest("refused")))
         #expect(throws: LedgerError.self) {
-            try state.apply(.paymentCredited(Payment(digest: "big", amount: Nanos(Int64.max), checkpoint: 1, timestampMs: 1)))
+            try state.apply(.paymentCredited(Payment(digest: txDigest("big"), amount: Nanos(Int64.max), checkpoint: 1, timestampMs: 1)))
         }
         #expect(state == before)
     }

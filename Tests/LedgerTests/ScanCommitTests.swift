@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Ledger
 
 @Suite struct ScanCommitTests {
@@ -10,7 +11,7 @@ import Testing
     }
 
     func payment(_ digest: String, _ amount: Int64) -> Payment {
-        Payment(digest: digest, amount: Nanos(amount), checkpoint: 7, timestampMs: 1)
+        Payment(digest: txDigest(digest), amount: Nanos(amount), checkpoint: 7, timestampMs: 1)
     }
 
     @Test func creditsAndTheWatermarkGoInOneCommit() throws {
@@ -27,7 +28,7 @@ import Testing
     @Test func aDigestAnotherMeterCreditedIsRefused() throws {
         let a = try account()
         let (events, refused) = a.scanEvents(payments: [payment("d1", 5), payment("d2", 6)], address: address, watermark: 12,
-                                             creditedBy: { $0 == "d1" ? "flat-2" : nil })
+                                             creditedBy: { $0 == txDigest("d1") ? "flat-2" : nil })
         #expect(events == [.paymentCredited(payment("d2", 6)), .paymentWatermark(address: address, checkpoint: 12)])
         #expect(refused.map(\.1) == ["already credited to meter flat-2"])
     }
@@ -38,7 +39,7 @@ import Testing
         let (events, refused) = a.scanEvents(payments: [payment("over", 11), payment("fits", 10)], address: address,
                                              watermark: 3, creditedBy: { _ in nil })
         #expect(events == [.paymentCredited(payment("fits", 10)), .paymentWatermark(address: address, checkpoint: 3)])
-        #expect(refused.map(\.0.digest) == ["over"])
+        #expect(refused.map(\.0.digest) == [txDigest("over")])
         // Applying the events as the daemon journals them works.
         _ = try a.applying(events)
     }
@@ -53,7 +54,7 @@ import Testing
                 == [.paymentWatermark(address: other, checkpoint: 12)])
         // A watermark replaces an old journal's cursor for good.
         var old = try account()
-        try old.apply(.paymentBaseline(cursor: "c"))
+        try old.apply(.paymentBaseline(cursor: txDigest("c")))
         try old.apply(.paymentWatermark(address: address, checkpoint: 4))
         #expect(old.state.paymentCursor == nil && !old.state.paymentBaselineDone && old.state.watermark == 4)
     }

@@ -1,3 +1,4 @@
+import TestSupport
 @testable import Ledger
 
 /// Shared fixtures: a 0.25 IOTA/kWh account (250 000 nanos per Wh), and helpers that act as the
@@ -40,7 +41,7 @@ struct Harness {
     }
 
     mutating func pay(_ digest: String, _ nanos: Int64, atMs: Int64 = 0) throws {
-        try record(account.withCheckpoint(.paymentCredited(Payment(digest: digest, amount: Nanos(nanos), checkpoint: 1, timestampMs: atMs))))
+        try record(account.withCheckpoint(.paymentCredited(Payment(digest: txDigest(digest), amount: Nanos(nanos), checkpoint: 1, timestampMs: atMs))))
     }
 
     /// A fresh account rebuilt from the journal alone.

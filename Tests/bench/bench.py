@@ -6,7 +6,7 @@ control socket), through Tests/EndToEnd/daemon_harness.py. Figures that need tim
 side: the idle daemon, the journal-growth daemon and the Python reference poller share one window.
 Not a test suite: a slow shared machine gives worse numbers, so the machine's load is printed too.
 
-    .venv/bin/python Tests/bench/bench.py [--out BENCHMARKS.md] [--window SECONDS] [--only mixed-bus]
+    .venv/bin/python Tests/bench/bench.py [--out BENCHMARKS.md] [--window SECONDS] [--only mixed-bus|recovery]
 """
 import argparse
 import json
@@ -392,6 +392,17 @@ def recovery(results, records=1_000_000):
                    and int(st_without["main.credited_nanos"]) == plain_meta["credited_nanos"])
 
 
+def recovery_row():
+    r = {}
+    recovery(r)
+    ok = r["journal"] == "ok" and r["credited"] == r["expected"]
+    row("recovery of a 1,000,000-record journal", "≤ 1 s", f"{r['full']:.3f} s", ok and r["full"] <= 1.0,
+        f"exec to first answer, {r['bytes'] / 1e6:.1f} MB journal with 50,000 payments, replayed credit "
+        f"{'matches' if r['credited'] == r['expected'] else 'DIFFERS'}, RSS after {r['mem']['VmRSS']} KiB; "
+        f"the same without payments (manual credits): {r['without']:.3f} s"
+        f"{'' if r['without_ok'] else ' (replay WRONG)'}; empty journal: {r['empty']:.3f} s")
+
+
 def relay_opening(results):
     """20 kW at 1000 IOTA/kWh and 1 s polls: 30 IOTA lasts about 5 s. The first `watch` line with
     a balance at or below zero must already say relay=off, and the relay file must read 0 within one
@@ -441,7 +452,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default=os.path.join(ROOT, "BENCHMARKS.md"))
     parser.add_argument("--window", type=float, default=25.0, help="seconds of the idle/journal window")
-    parser.add_argument("--only", choices=["mixed-bus"], help="measure only this figure (no report written)")
+    parser.add_argument("--only", choices=["mixed-bus", "recovery"], help="measure only this figure (no report written)")
     args = parser.parse_args()
     os.makedirs(WORK, exist_ok=True)
     # This machine may be shared (other builds, other tests): everything the bench starts inherits a
@@ -461,6 +472,9 @@ def main():
     print(f"tanglemeter bench on {where}; binaries from {BIN_DIR}", flush=True)
     if args.only == "mixed-bus":
         mixed_bus_row()
+        return 0
+    if args.only == "recovery":
+        recovery_row()
         return 0
 
     sizes()
@@ -513,14 +527,7 @@ def main():
         f"8 meters polled every 100 ms, counted by meter-sim; {b['timeouts']} timeouts")
     mixed_bus_row()
 
-    r = {}
-    recovery(r)
-    ok = r["journal"] == "ok" and r["credited"] == r["expected"]
-    row("recovery of a 1,000,000-record journal", "≤ 1 s", f"{r['full']:.3f} s", ok and r["full"] <= 1.0,
-        f"exec to first answer, {r['bytes'] / 1e6:.1f} MB journal with 50,000 payments, replayed credit "
-        f"{'matches' if r['credited'] == r['expected'] else 'DIFFERS'}, RSS after {r['mem']['VmRSS']} KiB; "
-        f"the same without payments (manual credits): {r['without']:.3f} s"
-        f"{'' if r['without_ok'] else ' (replay WRONG)'}; empty journal: {r['empty']:.3f} s")
+    recovery_row()
 
     per_record = growth["bytes"] / growth["checkpoints"] if growth["checkpoints"] else float("inf")
     day = per_record * 1440

@@ -74,6 +74,12 @@ class Writer:
         self.f.write(self.buf)
 
 
+def digest(n):
+    """A unique transaction digest the daemon accepts: 32 Base58 characters (it refuses a journal
+    whose digests are not Base58 of 32 to 44 characters)."""
+    return "".join("123456789A"[int(c)] for c in "%032d" % n)
+
+
 def main():
     path, count, meter = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     payments = "--no-payments" not in sys.argv[4:]
@@ -91,12 +97,12 @@ def main():
             if kind < 10 and payments:   # paymentCredited: digest, amount, checkpoint, timestampMs
                 amount = rng.randint(1, 5_000_000_000)
                 credited += amount
-                body = bytes([0x10, 0]) + string("tx%08d" % n) + zigzag(amount) + varint(n) + zigzag(at)
+                body = bytes([0x10, 0]) + string(digest(n)) + zigzag(amount) + varint(n) + zigzag(at)
             elif kind < 20:              # manualCredit: amount, note, atMs
                 credited += 2_500_000_000
                 body = bytes([0x11, 0]) + zigzag(2_500_000_000) + string("cash") + zigzag(at)
             elif kind < 30:      # paymentCursor
-                body = bytes([0x18, 0]) + string("tx%08d" % n)
+                body = bytes([0x18, 0]) + string(digest(n))
             elif kind == 30:     # counterRebaselined: from, to, atMs (a meter reset)
                 body = bytes([0x13, 0]) + zigzag(counter) + zigzag(0) + zigzag(at)
                 counter = 0

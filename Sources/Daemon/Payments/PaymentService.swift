@@ -122,7 +122,7 @@ final class PaymentService {
         guard let (events, refused) = sink.scanEvents(meter: meter, address: address, payments: payments,
                                                       watermark: watermark) else { return }
         for (payment, why) in refused {
-            log.error("\(meter): payment \(payment.digest) not credited: \(why)")
+            log.error("\(meter): payment \(payment.digest.text) not credited: \(why)")
         }
         if events.isEmpty { return }
         do { try sink.commitPayments(events, meter: meter) } catch {
@@ -130,7 +130,7 @@ final class PaymentService {
             return
         }
         for case .paymentCredited(let p) in events {
-            log.notice("\(meter): payment \(p.digest) of \(p.amount.iotaText) IOTA credited")
+            log.notice("\(meter): payment \(p.digest.text) of \(p.amount.iotaText) IOTA credited")
         }
         sink.decide(meter: meter)
     }

@@ -133,7 +133,7 @@ final class Plant {
     }
 
     /// The meter (other than `except`) whose account credited `digest`, live or orphaned.
-    func meter(crediting digest: String, except: String) -> String? {
+    func meter(crediting digest: TransactionDigest, except: String) -> String? {
         for c in circuits where c.name != except && c.account.hasCredited(digest: digest) { return c.name }
         for orphan in orphans where orphan.state.creditedDigests.contains(digest) { return orphan.name }
         return nil

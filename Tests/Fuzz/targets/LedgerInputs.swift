@@ -28,7 +28,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
                                                               boot: reader.byte() & 1 == 1 ? nil : BootStamp(id: BootID(high: 0, low: UInt64(reader.byte() % 2)), ms: reader.int64(), wallSynchronised: reader.byte() & 1 == 1)) {
                 events = [event]
             }
-        case 3: events = account.withCheckpoint(.paymentCredited(Payment(digest: "0x\(reader.byte() % 8)", amount: Nanos(reader.int64()), checkpoint: 1, timestampMs: 0)))
+        case 3: events = account.withCheckpoint(.paymentCredited(Payment(digest: TransactionDigest(String(repeating: "1", count: 31) + "\(reader.byte() % 8 + 1)")!, amount: Nanos(reader.int64()), checkpoint: 1, timestampMs: 0)))
         case 4: events = account.withCheckpoint(.tariffChanged(pricePerKWh: Nanos(reader.int64()), atMs: reader.int64()))
         case 5: events = account.checkpointEvent().map { [$0] } ?? []
         case 6: events = account.emergencyEvent(atMs: reader.int64()).map { [$0] } ?? []
