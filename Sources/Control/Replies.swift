@@ -80,7 +80,7 @@ extension Reply {
         var written = 0
         while index >= 0 && written < count {
             let payment = recent[index]
-            data("payment", "\(payment.digest.text) \(payment.amount.value) \(payment.timestampMs)")
+            data("payment", "\(payment.digest.text) \(payment.amount.value) \(payment.timestampMs.value)")
             index -= 1
             written += 1
         }

@@ -207,7 +207,7 @@ extension PaymentPoller {
     func record(_ tx: ScannedTransaction, into task: inout Task) {
         switch tx.verdict {
         case .payment(let payment):
-            if let window = task.creditWindowMs, !window.contains(payment.timestampMs) { return }
+            if let window = task.creditWindowMs, !window.contains(payment.timestampMs.value) { return }
             if !task.payments.contains(where: { $0.digest == payment.digest }) { task.payments.append(payment) }
         case .unusable(let reason):
             task.unusable.append(tx.label + ": " + reason)

@@ -61,6 +61,6 @@ public struct BalanceTally: Equatable, Sendable {
         if net <= 0 { return .ignored }
         guard net <= Int128(IotaSupply.maxNanos) else { return .unusable(reason: "net amount beyond the total IOTA supply") }
         return .payment(Payment(digest: digest, amount: Nanos(Int64(net)), checkpoint: checkpoint,
-                                timestampMs: timestampMs))
+                                timestampMs: WallClockMs(timestampMs)))
     }
 }

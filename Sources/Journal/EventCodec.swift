@@ -28,22 +28,22 @@ enum EventCodec {
         case .manualCredit(let amount, let note, let atMs):
             w.signed(amount.value)
             try w.string(note, limit: JournalLimits.note, field: "note")
-            w.signed(atMs)
+            w.signed(atMs.value)
         case .counterCheckpoint(let counter, let atMs, let boot):
             w.signed(counter.value)
-            w.signed(atMs)
+            w.signed(atMs.value)
             encode(boot, into: &w)
         case .counterRebaselined(let from, let to, let atMs, let boot), .counterJumpRejected(let from, let to, let atMs, let boot):
             w.signed(from.value)
             w.signed(to.value)
-            w.signed(atMs)
+            w.signed(atMs.value)
             encode(boot, into: &w)
         case .tariffChanged(let price, let atMs), .emergencyGranted(let price, let atMs):
             w.signed(price.value)
-            w.signed(atMs)
+            w.signed(atMs.value)
         case .relayOverride(let mode, let atMs):
             w.byte(mode.rawValue)
-            w.signed(atMs)
+            w.signed(atMs.value)
         case .paymentWatermark(let address, let checkpoint):
             try w.string(address, limit: JournalLimits.address, field: "watermark address")
             w.byte(checkpoint == nil ? 0 : 1)
@@ -78,16 +78,16 @@ enum EventCodec {
         case .manualCredit:
             let amount = Nanos(try r.signed())
             let note = try r.string(limit: JournalLimits.note, field: "note")
-            return .manualCredit(amount: amount, note: note, atMs: try r.signed())
+            return .manualCredit(amount: amount, note: note, atMs: WallClockMs(try r.signed()))
         case .counterCheckpoint, .counterCheckpointStamped:
             let counter = WattHours(try r.signed())
-            let atMs = try r.signed()
+            let atMs = WallClockMs(try r.signed())
             let stamp = tag == .counterCheckpointStamped ? try decodeBoot(boot, from: &r) : nil
             return .counterCheckpoint(counter: counter, atMs: atMs, boot: stamp)
         case .counterRebaselined, .counterJumpRejected, .counterRebaselinedStamped, .counterJumpRejectedStamped:
             let from = WattHours(try r.signed())
             let to = WattHours(try r.signed())
-            let atMs = try r.signed()
+            let atMs = WallClockMs(try r.signed())
             let stamped = tag == .counterRebaselinedStamped || tag == .counterJumpRejectedStamped
             let stamp = stamped ? try decodeBoot(boot, from: &r) : nil
             return tag == .counterRebaselined || tag == .counterRebaselinedStamped
@@ -95,14 +95,14 @@ enum EventCodec {
                 : .counterJumpRejected(from: from, to: to, atMs: atMs, boot: stamp)
         case .tariffChanged:
             let price = Nanos(try r.signed())
-            return .tariffChanged(pricePerKWh: price, atMs: try r.signed())
+            return .tariffChanged(pricePerKWh: price, atMs: WallClockMs(try r.signed()))
         case .emergencyGranted:
             let amount = Nanos(try r.signed())
-            return .emergencyGranted(amount: amount, atMs: try r.signed())
+            return .emergencyGranted(amount: amount, atMs: WallClockMs(try r.signed()))
         case .relayOverride:
             let raw = try r.byte()
             guard let mode = RelayOverride(rawValue: raw) else { throw r.fail("relay override \(raw) unknown") }
-            return .relayOverride(mode, atMs: try r.signed())
+            return .relayOverride(mode, atMs: WallClockMs(try r.signed()))
         case .paymentWatermark:
             let address = try r.string(limit: JournalLimits.address, field: "watermark address")
             return .paymentWatermark(address: address, checkpoint: try r.bool() ? try r.unsigned() : nil)
@@ -120,7 +120,7 @@ enum EventCodec {
         try w.string(payment.digest.text, limit: JournalLimits.digest, field: "payment digest")
         w.signed(payment.amount.value)
         w.unsigned(payment.checkpoint)
-        w.signed(payment.timestampMs)
+        w.signed(payment.timestampMs.value)
     }
 
     /// `manualCredit`: whether `TransactionDigest.manualCredit` may stand for the digest (a
@@ -129,6 +129,6 @@ enum EventCodec {
         let digest = try r.digest(field: "payment digest", manualCredit: manualCredit)
         let amount = Nanos(try r.signed())
         let checkpoint = try r.unsigned()
-        return Payment(digest: digest, amount: amount, checkpoint: checkpoint, timestampMs: try r.signed())
+        return Payment(digest: digest, amount: amount, checkpoint: checkpoint, timestampMs: WallClockMs(try r.signed()))
     }
 }

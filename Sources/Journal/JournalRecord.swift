@@ -3,7 +3,7 @@ import Ledger
 /// One entry of the journal, as the daemon writes it and recovery returns it.
 public enum JournalRecord: Equatable, Sendable {
     /// The daemon started (for the log and for a reader of the file; changes no state).
-    case started(atMs: Int64)
+    case started(atMs: WallClockMs)
     /// Something that changed an account, applied after it is on disk.
     case event(meter: String, AccountEvent)
     /// The whole persistent state at one instant: recovery starts from the latest one.
@@ -12,10 +12,10 @@ public enum JournalRecord: Equatable, Sendable {
 
 /// Every account's persistent state at `atMs`, written at compaction.
 public struct JournalSnapshot: Equatable, Sendable {
-    public var atMs: Int64
+    public var atMs: WallClockMs
     public var meters: [MeterSnapshot]
 
-    public init(atMs: Int64, meters: [MeterSnapshot]) {
+    public init(atMs: WallClockMs, meters: [MeterSnapshot]) {
         self.atMs = atMs
         self.meters = meters
     }

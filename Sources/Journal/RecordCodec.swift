@@ -22,7 +22,7 @@ struct RecordEncoder {
         switch record {
         case .started(let atMs):
             w.byte(RecordTag.started.rawValue)
-            w.signed(atMs)
+            w.signed(atMs.value)
         case .snapshot(let snapshot):
             w.byte(RecordTag.snapshotV3.rawValue)
             try SnapshotCodec.encode(snapshot, into: &w)
@@ -108,7 +108,7 @@ struct RecordDecoder {
             boundBoot = BootID(high: high, low: try r.fixed64())
             decoded = .binding
         case .started:
-            decoded = .record(.started(atMs: try r.signed()))
+            decoded = .record(.started(atMs: WallClockMs(try r.signed())))
         case .snapshotV1, .snapshotV2, .snapshotV3:
             decoded = .record(.snapshot(try SnapshotCodec.decode(from: &r, stamped: tag != .snapshotV1,
                                                                  watermarked: tag == .snapshotV3)))

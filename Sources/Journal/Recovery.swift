@@ -1,3 +1,5 @@
+import Ledger
+
 /// What opening a journal found: the state to rebuild and anything wrong with the file.
 ///
 /// - `snapshot` + `events`: the latest snapshot (nil: none yet) and every event after it, in
@@ -14,7 +16,7 @@ public struct Recovery: Sendable {
     public var snapshot: JournalSnapshot?
     public var events: [JournalEvent] = []
     /// When the daemon last started, from the newest `started` record.
-    public var lastStartedAtMs: Int64?
+    public var lastStartedAtMs: WallClockMs?
     /// Valid records read, and those since the latest snapshot (for the compaction policy).
     public var records: Int = 0
     public var recordsSinceSnapshot: Int = 0

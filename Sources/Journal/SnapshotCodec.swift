@@ -5,7 +5,7 @@ import Ledger
 /// fixed order. When `AccountState` gains a field, this layout gets a new tag (a test counts the fields).
 enum SnapshotCodec {
     static func encode(_ snapshot: JournalSnapshot, into w: inout FieldWriter) throws(JournalError) {
-        w.signed(snapshot.atMs)
+        w.signed(snapshot.atMs.value)
         guard snapshot.meters.count <= JournalLimits.meters else {
             throw .invalidRecord(reason: "snapshot of \(snapshot.meters.count) meters, at most \(JournalLimits.meters)")
         }
@@ -17,7 +17,7 @@ enum SnapshotCodec {
     }
 
     static func decode(from r: inout FieldReader, stamped: Bool, watermarked: Bool) throws(JournalError) -> JournalSnapshot {
-        let atMs = try r.signed()
+        let atMs = WallClockMs(try r.signed())
         let count = try r.count(limit: JournalLimits.meters, field: "meter count")
         var meters: [MeterSnapshot] = []
         meters.reserveCapacity(count)
@@ -35,7 +35,7 @@ enum SnapshotCodec {
         if let counter = s.counter { w.signed(counter.value) }
         // when the counter was read: bounds the first delta after a restart (the jump limit)
         w.byte(s.counterAtMs == nil ? 0 : 1)
-        if let at = s.counterAtMs { w.signed(at) }
+        if let at = s.counterAtMs { w.signed(at.value) }
         w.byte(s.counterBoot == nil ? 0 : 1)
         if let boot = s.counterBoot {
             w.fixed64(boot.id.high)
@@ -49,9 +49,9 @@ enum SnapshotCodec {
         w.byte(s.emergencyArmed ? 1 : 0)
         w.byte(s.relayOverride.rawValue)
         // sorted: a Set's order changes from run to run, and equal states should give equal bytes
-        let digests = s.creditedDigests.sorted { Array($0.text.utf8).lexicographicallyPrecedes(Array($1.text.utf8)) }
+        let digests = s.creditedDigests.texts.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
         w.unsigned(UInt64(digests.count))
-        for digest in digests { try w.string(digest.text, limit: JournalLimits.digest, field: "credited digest") }
+        for digest in digests { try w.string(digest, limit: JournalLimits.digest, field: "credited digest") }
         w.unsigned(UInt64(s.recentPayments.count))
         for payment in s.recentPayments { try EventCodec.encode(payment, into: &w) }
         w.signed(s.paymentCount)
@@ -70,7 +70,7 @@ enum SnapshotCodec {
         let credited = Nanos(try r.signed())
         let billed = WattHours(try r.signed())
         let counter: WattHours? = try r.bool() ? WattHours(try r.signed()) : nil
-        let counterAtMs: Int64? = try r.bool() ? try r.signed() : nil
+        let counterAtMs: WallClockMs? = try r.bool() ? WallClockMs(try r.signed()) : nil
         var counterBoot: BootStamp? = nil
         let hasBoot = stamped ? try r.bool() : false
         if hasBoot {

@@ -11,17 +11,17 @@ public struct Account: Sendable {
     /// The configuration's rules for this account; replaced on reload.
     public var policy: AccountPolicy
     /// When this process started, for the `starting` and never-answered meter-fault rules.
-    public let startedAtMs: Int64
+    public let startedAtMs: WallClockMs
 
     /// The newest accepted reading of the meter's counter, at or ahead of `state.counter`: billed in
     /// memory now, journaled by the next `checkpointEvent`. nil when billing stands at `state.counter`.
     var latest: CounterReading?
     /// When the meter last answered; nil until it has answered once since start.
-    public internal(set) var lastReadMs: Int64?
+    public internal(set) var lastReadMs: WallClockMs?
     /// The power of the last reading.
     public internal(set) var power: Deciwatts?
     /// Since when every reading has been above `policy.maxPower` (nil: the last one was not).
-    var overPowerSinceMs: Int64?
+    var overPowerSinceMs: WallClockMs?
     /// The overload trip: latched until an admin's `relay` command (any `relayOverride` event) or a restart.
     public internal(set) var overloadTripped = false
 
@@ -36,7 +36,7 @@ public struct Account: Sendable {
     public private(set) var balance: Nanos = .zero
 
     /// Wraps a fresh (`AccountState(tariff:)`) or recovered state. Throws if its figures do not fit.
-    public init(state: AccountState, policy: AccountPolicy, startedAtMs: Int64) throws(LedgerError) {
+    public init(state: AccountState, policy: AccountPolicy, startedAtMs: WallClockMs) throws(LedgerError) {
         self.state = state
         self.policy = policy
         self.startedAtMs = startedAtMs
@@ -95,7 +95,7 @@ public struct Account: Sendable {
     }
 
     /// The events that move billing to the configured tariff, or none when it is already in force.
-    public func tariffChangeEvents(atMs: Int64) -> [AccountEvent] {
+    public func tariffChangeEvents(atMs: WallClockMs) -> [AccountEvent] {
         guard policy.tariff != state.tariff else { return [] }
         return withCheckpoint(.tariffChanged(pricePerKWh: policy.tariff.pricePerKWh, atMs: atMs))
     }
@@ -103,7 +103,7 @@ public struct Account: Sendable {
     /// The emergency grant, when it is due: configured, armed (not used since the balance was last
     /// positive), the account has been topped up at least once, and the balance is at or below zero.
     /// Journal it (through `withCheckpoint`) before deciding the relay.
-    public func emergencyEvent(atMs: Int64) -> AccountEvent? {
+    public func emergencyEvent(atMs: WallClockMs) -> AccountEvent? {
         guard policy.emergencyCredit.value > 0, state.emergencyArmed,
               state.credited.value > 0, balance.value <= 0 else { return nil }
         return .emergencyGranted(amount: policy.emergencyCredit, atMs: atMs)
@@ -112,14 +112,14 @@ public struct Account: Sendable {
     /// The emergency grant due now, with the checkpoint that must be journaled in front of it
     /// (`withCheckpoint`); none when it is not due. Journal them before `decide`, so the decision
     /// sees the grant.
-    public func emergencyGrantEvents(atMs: Int64) -> [AccountEvent] {
+    public func emergencyGrantEvents(atMs: WallClockMs) -> [AccountEvent] {
         guard let grant = emergencyEvent(atMs: atMs) else { return [] }
         return withCheckpoint(grant)
     }
 
     /// Seconds until the balance reaches zero at the last 24 h's average power (`M.credit_left_s`);
     /// nil for `unknown`.
-    public func creditLeftSeconds(nowMs: Int64) -> Int64? {
+    public func creditLeftSeconds(nowMs: WallClockMs) -> Int64? {
         usage.creditLeftSeconds(balance: balance, pricePerKWh: state.tariff.pricePerKWh, billedNow: billed, nowMs: nowMs)
     }
 

@@ -5,21 +5,21 @@ public enum AccountEvent: Equatable, Sendable {
     /// A payment found on the node: credited at most once per digest, ever.
     case paymentCredited(Payment)
     /// A manual credit by an admin (cash to the landlord …), with a free-text note.
-    case manualCredit(amount: Nanos, note: String, atMs: Int64)
+    case manualCredit(amount: Nanos, note: String, atMs: WallClockMs)
     /// Billing caught up with the meter's cumulative counter (a consumption checkpoint). Counter
     /// events carry the reading's boot stamp (nil in records from before boot stamps), which bounds
     /// the next step by the time really elapsed (`ReadingTime.elapsedMs`).
-    case counterCheckpoint(counter: WattHours, atMs: Int64, boot: BootStamp? = nil)
+    case counterCheckpoint(counter: WattHours, atMs: WallClockMs, boot: BootStamp? = nil)
     /// The counter went backwards (meter reset or replaced): billing re-baselines at `to`.
-    case counterRebaselined(from: WattHours, to: WattHours, atMs: Int64, boot: BootStamp? = nil)
+    case counterRebaselined(from: WattHours, to: WattHours, atMs: WallClockMs, boot: BootStamp? = nil)
     /// The counter jumped further than the circuit could draw: not billed, recorded as a fault.
-    case counterJumpRejected(from: WattHours, to: WattHours, atMs: Int64, boot: BootStamp? = nil)
+    case counterJumpRejected(from: WattHours, to: WattHours, atMs: WallClockMs, boot: BootStamp? = nil)
     /// The tariff changed (configuration reload): billing from here on uses the new price.
-    case tariffChanged(pricePerKWh: Nanos, atMs: Int64)
+    case tariffChanged(pricePerKWh: Nanos, atMs: WallClockMs)
     /// Emergency credit was granted automatically as credit ran out.
-    case emergencyGranted(amount: Nanos, atMs: Int64)
+    case emergencyGranted(amount: Nanos, atMs: WallClockMs)
     /// An admin's relay override (`relay METER on|off|auto`).
-    case relayOverride(RelayOverride, atMs: Int64)
+    case relayOverride(RelayOverride, atMs: WallClockMs)
     /// Payment progress: every transaction to `address` in a checkpoint ≤ `checkpoint` has been
     /// seen (nil: none yet, scan from the oldest). Journaled with the credits of the scan that
     /// moved it, in one append. Bound to the address: a meter given another one starts afresh.
@@ -37,9 +37,9 @@ public struct Payment: Equatable, Sendable {
     public var digest: TransactionDigest
     public var amount: Nanos
     public var checkpoint: UInt64
-    public var timestampMs: Int64
+    public var timestampMs: WallClockMs
 
-    public init(digest: TransactionDigest, amount: Nanos, checkpoint: UInt64, timestampMs: Int64) {
+    public init(digest: TransactionDigest, amount: Nanos, checkpoint: UInt64, timestampMs: WallClockMs) {
         self.digest = digest
         self.amount = amount
         self.checkpoint = checkpoint

@@ -29,7 +29,7 @@ extension Account {
     /// counter, so the first reading bills exactly the energy used since the last checkpoint,
     /// including while the daemon was down: nothing lost (the meter kept counting), nothing doubled
     /// (what was billed in memory but not journaled was never persisted).
-    public mutating func observe(counter: WattHours, power: Deciwatts, atMs: Int64, boot: BootStamp?,
+    public mutating func observe(counter: WattHours, power: Deciwatts, atMs: WallClockMs, boot: BootStamp?,
                                  resolution: WattHours = Account.jumpSlack) -> ObserveOutcome {
         lastReadMs = atMs
         self.power = power
@@ -67,7 +67,7 @@ extension Account {
 
     /// After the meter acknowledged `reset-energy` (its counter is 0 from that instant): bill up to
     /// the last reading and continue from zero, so the next reading bills all energy since the reset.
-    public func meterResetEvent(atMs: Int64, boot: BootStamp?) -> AccountEvent? {
+    public func meterResetEvent(atMs: WallClockMs, boot: BootStamp?) -> AccountEvent? {
         guard let reference = counter else { return nil }
         return .counterRebaselined(from: reference, to: .zero, atMs: atMs, boot: boot)
     }
@@ -89,7 +89,7 @@ extension Account {
 
     /// Latches the overload trip once readings have stayed above `max_power` for its grace. Only
     /// readings can show power, so the trip happens at the first reading at or past the grace.
-    mutating func trackOverload(power: Deciwatts, atMs: Int64) {
+    mutating func trackOverload(power: Deciwatts, atMs: WallClockMs) {
         guard let limit = policy.maxPower, power > limit else {
             overPowerSinceMs = nil
             return
@@ -100,9 +100,8 @@ extension Account {
     }
 }
 
-/// `to − from`, saturating instead of trapping on absurd clock values.
-func elapsedMs(from: Int64, to: Int64) -> Int64 {
-    let (difference, overflow) = to.subtractingReportingOverflow(from)
-    if overflow { return to < from ? Int64.min : Int64.max }
+/// `to − from` in ms, saturating instead of trapping on absurd clock values.
+func elapsedMs(from: WallClockMs, to: WallClockMs) -> Int64 {
+    guard let difference = to.millis(since: from) else { return to < from ? Int64.min : Int64.max }
     return difference
 }

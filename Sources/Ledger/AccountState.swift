@@ -10,7 +10,7 @@ public struct AccountState: Equatable, Sendable {
     public var counter: WattHours? = nil
     /// When `counter` was read (the `atMs` of the last counter event); bounds the first delta after a
     /// restart by what the circuit could draw meanwhile. nil: unknown (then that delta is not bounded).
-    public var counterAtMs: Int64? = nil
+    public var counterAtMs: WallClockMs? = nil
     /// The boot stamp of that reading (nil: none journaled), which measures elapsed time where the
     /// wall clock cannot be trusted.
     public var counterBoot: BootStamp? = nil
@@ -24,7 +24,7 @@ public struct AccountState: Equatable, Sendable {
     public var emergencyArmed: Bool = true
     public var relayOverride: RelayOverride = .auto
     /// Every payment digest ever credited: the exactly-once guarantee.
-    public var creditedDigests: Set<TransactionDigest> = []
+    public var creditedDigests = CreditedDigests()
     /// The newest payments (newest last), bounded, for the `payments` command.
     public var recentPayments: [Payment] = []
     public var paymentCount: Int64 = 0

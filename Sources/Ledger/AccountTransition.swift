@@ -23,7 +23,7 @@ extension AccountState {
         // `self` still shares it (quadratic replay: 16 s for a million records). `next` holds the
         // set alone while it works; a refused event gives it back unchanged — `transition` inserts
         // a digest only as its last step, after everything that can throw.
-        creditedDigests = []
+        creditedDigests = CreditedDigests()
         do { try next.transition(event) } catch {
             creditedDigests = next.creditedDigests
             throw error
@@ -108,7 +108,7 @@ extension AccountState {
     }
 
     /// Bills up to `from` (the last good reading), then continues from `to` without billing the step.
-    private mutating func rebaseline(from: WattHours, to: WattHours, atMs: Int64, boot: BootStamp?) throws(LedgerError) {
+    private mutating func rebaseline(from: WattHours, to: WattHours, atMs: WallClockMs, boot: BootStamp?) throws(LedgerError) {
         guard to.value >= 0 else { throw .invalidEvent(reason: "re-baseline to negative counter \(to.value) Wh") }
         try catchUp(to: from, what: "re-baseline")
         counter = to

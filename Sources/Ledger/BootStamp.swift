@@ -28,10 +28,10 @@ public struct BootStamp: Equatable, Sendable {
 /// The time of a reading as the jump limit needs it: the wall clock (records, people) and the boot
 /// stamp (nil in records written before boot stamps).
 public struct ReadingTime: Equatable, Sendable {
-    public var wallMs: Int64
+    public var wallMs: WallClockMs
     public var boot: BootStamp?
 
-    public init(wallMs: Int64, boot: BootStamp?) {
+    public init(wallMs: WallClockMs, boot: BootStamp?) {
         self.wallMs = wallMs
         self.boot = boot
     }
@@ -46,7 +46,7 @@ public struct ReadingTime: Equatable, Sendable {
         guard let now = boot, let then = earlier.boot else { return nil }
         if now.id == then.id { return Self.forward(from: then.ms, to: now.ms) }
         guard now.wallSynchronised && then.wallSynchronised else { return nil }
-        return Self.forward(from: earlier.wallMs, to: wallMs)
+        return Self.forward(from: earlier.wallMs.value, to: wallMs.value)
     }
 
     /// `to − from` when not negative (saturating: absurd values mean a long time); nil when negative.

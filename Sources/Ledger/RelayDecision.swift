@@ -42,14 +42,14 @@ public struct RelayDecision: Equatable, Sendable {
 /// The run-time facts the decision needs besides the account.
 public struct RelayInputs: Equatable, Sendable {
     /// Now, Unix ms (the clock of every `atMs`).
-    public var nowMs: Int64
+    public var nowMs: WallClockMs
     /// Local time, minutes after midnight (0…1439), for friendly hours.
     public var minuteOfDay: Int
     public var journalDamaged: Bool
     /// Whether the relay is closed now: friendly hours keep a closed relay closed, never close an open one.
     public var relayIsOn: Bool
 
-    public init(nowMs: Int64, minuteOfDay: Int, journalDamaged: Bool, relayIsOn: Bool) {
+    public init(nowMs: WallClockMs, minuteOfDay: Int, journalDamaged: Bool, relayIsOn: Bool) {
         self.nowMs = nowMs
         self.minuteOfDay = minuteOfDay
         self.journalDamaged = journalDamaged

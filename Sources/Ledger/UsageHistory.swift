@@ -5,7 +5,7 @@
 /// than the one that opens the window.
 public struct UsageHistory: Equatable, Sendable {
     /// (when, billed energy then), oldest first.
-    public private(set) var samples: [(atMs: Int64, billed: WattHours)] = []
+    public private(set) var samples: [(atMs: WallClockMs, billed: WattHours)] = []
 
     /// The averaging window.
     public static let windowMs: Int64 = 24 * 3_600_000
@@ -23,7 +23,7 @@ public struct UsageHistory: Equatable, Sendable {
 
     /// Notes that `billed` Wh had been billed at `atMs`. Out-of-order times (a clock set back)
     /// restart the history rather than give a negative span.
-    public mutating func record(atMs: Int64, billed: WattHours) {
+    public mutating func record(atMs: WallClockMs, billed: WattHours) {
         if let last = samples.last {
             if atMs < last.atMs || billed < last.billed {
                 samples.removeAll()
@@ -42,7 +42,7 @@ public struct UsageHistory: Equatable, Sendable {
     /// Seconds until `balance` reaches zero at `pricePerKWh` and the average power from the window's
     /// first sample to (`nowMs`, `billedNow`). nil (`unknown`): under an hour of history, no energy
     /// used in it (no load), a free tariff, or times out of order. 0 when the balance is gone.
-    public func creditLeftSeconds(balance: Nanos, pricePerKWh: Nanos, billedNow: WattHours, nowMs: Int64) -> Int64? {
+    public func creditLeftSeconds(balance: Nanos, pricePerKWh: Nanos, billedNow: WattHours, nowMs: WallClockMs) -> Int64? {
         let windowStart = Self.windowStart(before: nowMs)
         guard let first = samples.last(where: { $0.atMs <= windowStart }) ?? samples.first else { return nil }
         let spanMs = elapsedMs(from: first.atMs, to: nowMs)
@@ -57,8 +57,7 @@ public struct UsageHistory: Equatable, Sendable {
 
     /// The window's start for a window ending at `ms`; times come from the journal, so an absurd one
     /// saturates instead of trapping.
-    private static func windowStart(before ms: Int64) -> Int64 {
-        let (start, overflow) = ms.subtractingReportingOverflow(windowMs)
-        return overflow ? Int64.min : start
+    private static func windowStart(before time: WallClockMs) -> WallClockMs {
+        time.subtracting(ms: windowMs) ?? WallClockMs(Int64.min)
     }
 }

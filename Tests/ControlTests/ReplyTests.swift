@@ -173,7 +173,7 @@ func dataLines(_ reply: Reply) -> [String] {
 @Test func paymentsNewestFirst() {
     let digests = (1...15).map { txDigest("D\($0)") }
     let payments = (1...15).map { Payment(digest: digests[$0 - 1], amount: Nanos(Int64($0) * 1000), checkpoint: UInt64($0),
-                                          timestampMs: 1_700_000_000_000 + Int64($0)) }
+                                          timestampMs: WallClockMs(1_700_000_000_000 + Int64($0))) }
     var reply = Reply()
     reply.payments(payments, count: 3)
     reply.ok()

@@ -29,8 +29,8 @@ final class PlantFixture {
         let recovery: Recovery
         (gate, recovery) = try JournalGate.open(path: dir.file("journal"), log: log)
         plant = Plant(config: config, recovery: recovery, journal: gate, gpio: gpio, log: log,
-                      nowWall: Clock.wallMs(), nowMono: Clock.monotonicMs())
-        try gate.journalStart(atMs: Clock.wallMs())
+                      nowWall: Clock.wallNow(), nowMono: Clock.monotonicMs())
+        try gate.journalStart(atMs: WallClockMs(Clock.wallMs()))
     }
 
     static func config(_ meterLines: String, tariff: String = "1 IOTA/kWh") -> String {
@@ -41,7 +41,7 @@ final class PlantFixture {
 
     /// A reading of the meter's counter now, journaled when the ledger asks for it.
     func read(_ wattHours: Int64) throws {
-        let outcome = circuit.account.observe(counter: WattHours(wattHours), power: Deciwatts(0), atMs: Clock.wallMs(), boot: nil)
+        let outcome = circuit.account.observe(counter: WattHours(wattHours), power: Deciwatts(0), atMs: WallClockMs(Clock.wallMs()), boot: nil)
         if case .journal(let event) = outcome { try plant.commit([event], to: circuit) }
     }
 
@@ -76,9 +76,9 @@ func names(_ events: [AccountEvent]) -> [String] {
         try f.read(100)                      // the first reading is journaled as the baseline
         try f.read(105)                      // billed in memory
         let config = try Configuration.parse(text: PlantFixture.config("", tariff: "2 IOTA/kWh"), path: "/test.conf")
-        f.plant.reconfigure(config, nowWall: Clock.wallMs())
+        f.plant.reconfigure(config, nowWall: Clock.wallNow())
         #expect(f.circuit.account.state.tariff.pricePerKWh == Nanos(2_000_000_000))
-        f.plant.reconfigure(config, nowWall: Clock.wallMs())   // unchanged: nothing more
+        f.plant.reconfigure(config, nowWall: Clock.wallNow())   // unchanged: nothing more
         #expect(try names(f.journaled()) == ["checkpoint 100", "checkpoint 105", "tariff 2000000000"])
     }
 
@@ -86,7 +86,7 @@ func names(_ events: [AccountEvent]) -> [String] {
     /// stays on when credit runs out instead of opening for a turn.
     @Test func emergencyCreditIsJournaledBeforeTheDecision() throws {
         let f = try PlantFixture("emergency_credit = 0.001 IOTA\n")
-        try f.plant.commit([.manualCredit(amount: Nanos(1_000_000), note: "", atMs: Clock.wallMs())], to: f.circuit)
+        try f.plant.commit([.manualCredit(amount: Nanos(1_000_000), note: "", atMs: WallClockMs(Clock.wallMs()))], to: f.circuit)
         try f.read(0)
         f.plant.decideAndDrive(f.circuit, nowMono: Clock.monotonicMs())
         #expect(f.circuit.outputs.decision.reason == .credit && f.gpio.active[1] == true)
@@ -100,7 +100,7 @@ func names(_ events: [AccountEvent]) -> [String] {
     /// A commit the ledger refuses throws `.refused` and writes nothing; the account is unchanged.
     @Test func aRefusedCommitThrowsAndWritesNothing() throws {
         let f = try PlantFixture()
-        let big = AccountEvent.manualCredit(amount: Nanos(Int64.max), note: "", atMs: 0)
+        let big = AccountEvent.manualCredit(amount: Nanos(Int64.max), note: "", atMs: WallClockMs(0))
         try f.plant.commit([big], to: f.circuit)
         #expect(throws: CommitError.self) { try f.plant.commit([big], to: f.circuit) }
         do { try f.plant.commit([big], to: f.circuit) } catch {
@@ -114,7 +114,7 @@ func names(_ events: [AccountEvent]) -> [String] {
     /// A journal deleted while running is damage: every relay opens, and every commit throws.
     @Test func aJournalFoundDamagedOpensTheRelaysAndRefusesCommits() throws {
         let f = try PlantFixture()
-        try f.plant.commit([.relayOverride(.on, atMs: Clock.wallMs())], to: f.circuit)
+        try f.plant.commit([.relayOverride(.on, atMs: WallClockMs(Clock.wallMs()))], to: f.circuit)
         try f.read(0)
         f.plant.decideAndDrive(f.circuit, nowMono: Clock.monotonicMs())
         #expect(f.gpio.active[1] == true && f.gate.health == .ok)
@@ -124,7 +124,7 @@ func names(_ events: [AccountEvent]) -> [String] {
         f.plant.decideAndDriveAll(nowMono: Clock.monotonicMs())
         #expect(f.circuit.outputs.decision == .journalDamaged && f.gpio.active[1] == false)
         do {
-            try f.plant.commit([.manualCredit(amount: Nanos(1), note: "", atMs: 0)], to: f.circuit)
+            try f.plant.commit([.manualCredit(amount: Nanos(1), note: "", atMs: WallClockMs(0))], to: f.circuit)
             Issue.record("a damaged journal took a commit")
         } catch {
             #expect(error.reply(nothingWas: "credited").code == 503)

@@ -58,7 +58,7 @@ import OS
     func poll(_ next: Int64, blocks: Int = 0, reset: MeterPoll.ResetEnergyStep? = nil) throws -> Circuit {
         let meter = try Configuration.parse(text: "[meter a]\nrelay.line = 1\ntariff = 1 IOTA/kWh\n", path: "/test.conf").meters[0]
         let account = try Account(state: AccountState(tariff: meter.tariff), policy: AccountPolicy(tariff: meter.tariff),
-                                   startedAtMs: 0)
+                                   startedAtMs: WallClockMs(0))
         let c = Circuit(config: meter, account: account, outputs: CircuitOutputs(), nowMono: next)
         c.meter.blocks = Array(repeating: [0], count: blocks)
         c.meter.resetEnergyStep = reset

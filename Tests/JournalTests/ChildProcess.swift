@@ -47,8 +47,8 @@ enum ChildProcess {
     /// for one of three meters (the first use of each meter also binds its name).
     static func batch(_ n: Int) -> [JournalRecord] {
         let meter = "m\(n % 3)"
-        return [.event(meter: meter, .paymentCredited(Payment(digest: txDigest("tx-\(n)"), amount: Nanos(Int64(n)), checkpoint: UInt64(n), timestampMs: Int64(n)))),
-                .event(meter: meter, .counterCheckpoint(counter: WattHours(Int64(n)), atMs: Int64(n)))]
+        return [.event(meter: meter, .paymentCredited(Payment(digest: txDigest("tx-\(n)"), amount: Nanos(Int64(n)), checkpoint: UInt64(n), timestampMs: WallClockMs(Int64(n))))),
+                .event(meter: meter, .counterCheckpoint(counter: WattHours(Int64(n)), atMs: WallClockMs(Int64(n))))]
     }
 }
 

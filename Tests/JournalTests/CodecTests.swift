@@ -55,8 +55,8 @@ import Ledger
         state.credited = Nanos(Int64.min)
         state.counter = WattHours(Int64.max)
         state.counterBoot = BootStamp(id: BootID(high: .max, low: .max), ms: Int64.min, wallSynchronised: true)
-        state.creditedDigests = Set((0..<2000).map { txDigest("digest-\($0)") })
-        state.recentPayments = [Payment(digest: longDigest, amount: Nanos(Int64.min), checkpoint: UInt64.max, timestampMs: Int64.min),
+        state.creditedDigests = CreditedDigests((0..<2000).map { txDigest("digest-\($0)") })
+        state.recentPayments = [Payment(digest: longDigest, amount: Nanos(Int64.min), checkpoint: UInt64.max, timestampMs: WallClockMs(Int64.min)),
                                 Payment(digest: .manualCredit, amount: Nanos(1), checkpoint: 0, timestampMs: 0)]
         state.paymentCursor = shortDigest
         state.watermarkAddress = "0x" + String(repeating: "f", count: 64)
@@ -64,11 +64,11 @@ import Ledger
         state.relayOverride = .off
         state.emergencyArmed = false
         let events: [AccountEvent] = [
-            .paymentCredited(Payment(digest: longDigest, amount: Nanos(Int64.max), checkpoint: UInt64.max, timestampMs: Int64.max)),
-            .paymentCredited(Payment(digest: shortDigest, amount: Nanos(Int64.min), checkpoint: 0, timestampMs: Int64.min)),
+            .paymentCredited(Payment(digest: longDigest, amount: Nanos(Int64.max), checkpoint: UInt64.max, timestampMs: WallClockMs(Int64.max))),
+            .paymentCredited(Payment(digest: shortDigest, amount: Nanos(Int64.min), checkpoint: 0, timestampMs: WallClockMs(Int64.min))),
             .manualCredit(amount: Nanos(1), note: longNote, atMs: -1),
             .manualCredit(amount: Nanos(0), note: "", atMs: 0),
-            .counterCheckpoint(counter: WattHours(Int64.min), atMs: Int64.max),
+            .counterCheckpoint(counter: WattHours(Int64.min), atMs: WallClockMs(Int64.max)),
             .counterRebaselined(from: WattHours(Int64.max), to: WattHours(0), atMs: 1),
             .counterJumpRejected(from: WattHours(0), to: WattHours(Int64.max), atMs: 2),
             .tariffChanged(pricePerKWh: Nanos(Int64.max), atMs: 3),
@@ -79,11 +79,11 @@ import Ledger
             .paymentWatermark(address: "0x" + String(repeating: "a", count: 64), checkpoint: UInt64.max),
             .paymentWatermark(address: "", checkpoint: nil), .paymentWatermark(address: "0x1", checkpoint: 0),
         ]
-        let snapshot = JournalSnapshot(atMs: Int64.min, meters: [
+        let snapshot = JournalSnapshot(atMs: WallClockMs(Int64.min), meters: [
             MeterSnapshot(name: longName, state: state),
             MeterSnapshot(name: "", state: AccountState(tariff: Tariff(pricePerKWh: .zero))),
         ])
-        let first: [JournalRecord] = [.started(atMs: Int64.max)] + events.map { .event(meter: "main", $0) }
+        let first: [JournalRecord] = [.started(atMs: WallClockMs(Int64.max))] + events.map { .event(meter: "main", $0) }
         let second: [JournalRecord] = [.snapshot(snapshot), .started(atMs: 42)] + events.map { .event(meter: longName, $0) }
 
         let (file, empty) = try openJournal(dir.file())
@@ -93,7 +93,7 @@ import Ledger
         var (reopened, recovery) = try openJournal(dir.file())
         #expect(recovery.snapshot == nil)
         #expect(recovery.events == events.map { JournalEvent(meter: "main", event: $0) })
-        #expect(recovery.lastStartedAtMs == Int64.max)
+        #expect(recovery.lastStartedAtMs == WallClockMs(Int64.max))
         #expect(recovery.tornTail == nil && recovery.damage == nil)
 
         try reopened.append(second)

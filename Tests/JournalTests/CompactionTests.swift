@@ -54,7 +54,7 @@ func realisticEvents(_ count: Int, seed: UInt64) -> [JournalRecord] {
     var counters = ["main": Int64(1000), "flat-3": Int64(0)]
     return (0..<count).map { n in
         let meter = Bool.random(using: &rng) ? "main" : "flat-3"
-        let atMs = 1_700_000_000_000 + Int64(n) * 60_000
+        let atMs = WallClockMs(1_700_000_000_000 + Int64(n) * 60_000)
         switch Int.random(in: 0..<20, using: &rng) {
         case 0: return .event(meter: meter, .paymentCredited(Payment(digest: txDigest("tx\(n)"), amount: Nanos(Int64.random(in: 1...5_000_000_000, using: &rng)), checkpoint: UInt64(n), timestampMs: atMs)))
         case 1: counters[meter] = 0; return .event(meter: meter, .counterRebaselined(from: WattHours(counters[meter]!), to: WattHours(0), atMs: atMs))
@@ -170,7 +170,7 @@ func byName(_ meters: [MeterSnapshot]) -> [String: AccountState] {
         #expect(appended == 31 || file.size - JournalFormat.headerSize > 400)
         // a large snapshot alone does not keep asking for compaction: only what follows it counts
         var big = AccountState(tariff: configuredTariff)
-        big.creditedDigests = Set((0..<100).map { txDigest("digest-\($0)") })
+        big.creditedDigests = CreditedDigests((0..<100).map { txDigest("digest-\($0)") })
         try file.compact(snapshot: JournalSnapshot(atMs: 0, meters: [MeterSnapshot(name: "main", state: big)]))
         #expect(file.size > 400 && !file.needsCompaction(policy))
         file.close()

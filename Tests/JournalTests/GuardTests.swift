@@ -56,7 +56,7 @@ import Ledger
         var ends = [file.size]
         for k in 1...count {
             let record = JournalRecord.event(meter: "main", .manualCredit(amount: Nanos(Int64(k) * 1_000_000_000),
-                                                                          note: "cash \(k)", atMs: Int64(k)))
+                                                                          note: "cash \(k)", atMs: WallClockMs(Int64(k))))
             try file.append([record])
             records.append(record)
             ends.append(file.size)
@@ -127,7 +127,7 @@ import Ledger
         let bootA = BootID(high: 1, low: 2)
         let bootB = BootID(high: 3, low: 4)
         func checkpoint(_ counter: Int64, _ boot: BootID) -> JournalRecord {
-            .event(meter: "main", .counterCheckpoint(counter: WattHours(counter), atMs: 1_800_000_000_000 + counter * 60_000,
+            .event(meter: "main", .counterCheckpoint(counter: WattHours(counter), atMs: WallClockMs(1_800_000_000_000 + counter * 60_000),
                                                      boot: BootStamp(id: boot, ms: 86_400_000 + counter * 60_000, wallSynchronised: true)))
         }
         try file.append([checkpoint(1, bootA)])

@@ -25,14 +25,14 @@ import Ledger
         let deviceBytesBefore = Self.deviceWriteBytes()
         let (file, _) = try JournalFile.open(path: path)
         let startMs: Int64 = 1_764_000_000_000
-        try file.append([.started(atMs: startMs)])
+        try file.append([.started(atMs: WallClockMs(startMs))])
         let energyAtStart: Int64 = 9_876_543   // a meter that has counted ~10 MWh
         var lastJournaled: Int64 = -1
         var checkpoints = 0
         for second in 1...86_400 {
             let counter = energyAtStart + Int64(second) * 1000 / 3600   // 1 kW: 1 Wh every 3.6 s
             if second % 60 == 0 && counter != lastJournaled {
-                try file.append([.event(meter: String(repeating: "m", count: 32), .counterCheckpoint(counter: WattHours(counter), atMs: startMs + Int64(second) * 1000))])
+                try file.append([.event(meter: String(repeating: "m", count: 32), .counterCheckpoint(counter: WattHours(counter), atMs: WallClockMs(startMs + Int64(second) * 1000)))])
                 lastJournaled = counter
                 checkpoints += 1
             }

@@ -61,14 +61,14 @@ extension SeededGenerator {
 
     mutating func event() -> AccountEvent {
         switch Int.random(in: 0..<10, using: &self) {
-        case 0: return .paymentCredited(Payment(digest: digest(), amount: Nanos(int64()), checkpoint: next(), timestampMs: int64()))
-        case 1: return .manualCredit(amount: Nanos(int64()), note: text(maxLength: 80, alphabet: "cash from flat 3 ünïcødé €"), atMs: int64())
-        case 2: return .counterCheckpoint(counter: WattHours(int64()), atMs: int64(), boot: bootStamp())
-        case 3: return .counterRebaselined(from: WattHours(int64()), to: WattHours(int64()), atMs: int64(), boot: bootStamp())
-        case 4: return .counterJumpRejected(from: WattHours(int64()), to: WattHours(int64()), atMs: int64(), boot: bootStamp())
-        case 5: return .tariffChanged(pricePerKWh: Nanos(int64()), atMs: int64())
-        case 6: return .emergencyGranted(amount: Nanos(int64()), atMs: int64())
-        case 7: return .relayOverride([.auto, .on, .off][Int.random(in: 0..<3, using: &self)], atMs: int64())
+        case 0: return .paymentCredited(Payment(digest: digest(), amount: Nanos(int64()), checkpoint: next(), timestampMs: WallClockMs(int64())))
+        case 1: return .manualCredit(amount: Nanos(int64()), note: text(maxLength: 80, alphabet: "cash from flat 3 ünïcødé €"), atMs: WallClockMs(int64()))
+        case 2: return .counterCheckpoint(counter: WattHours(int64()), atMs: WallClockMs(int64()), boot: bootStamp())
+        case 3: return .counterRebaselined(from: WattHours(int64()), to: WattHours(int64()), atMs: WallClockMs(int64()), boot: bootStamp())
+        case 4: return .counterJumpRejected(from: WattHours(int64()), to: WattHours(int64()), atMs: WallClockMs(int64()), boot: bootStamp())
+        case 5: return .tariffChanged(pricePerKWh: Nanos(int64()), atMs: WallClockMs(int64()))
+        case 6: return .emergencyGranted(amount: Nanos(int64()), atMs: WallClockMs(int64()))
+        case 7: return .relayOverride([.auto, .on, .off][Int.random(in: 0..<3, using: &self)], atMs: WallClockMs(int64()))
         case 8: return .paymentCursor(digest: digest())
         default: return .paymentBaseline(cursor: Bool.random(using: &self) ? digest() : nil)
         }
@@ -83,7 +83,7 @@ extension SeededGenerator {
         s.credited = Nanos(int64())
         s.billed = WattHours(int64())
         s.counter = Bool.random(using: &self) ? WattHours(int64()) : nil
-        s.counterAtMs = Bool.random(using: &self) ? int64() : nil
+        s.counterAtMs = Bool.random(using: &self) ? WallClockMs(int64()) : nil
         s.counterBoot = bootStamp()
         s.segmentStart = WattHours(int64())
         s.chargedBeforeSegment = Nanos(int64())
@@ -93,7 +93,7 @@ extension SeededGenerator {
         for _ in 0..<Int.random(in: 0..<20, using: &self) { s.creditedDigests.insert(digest()) }
         for _ in 0..<Int.random(in: 0..<5, using: &self) {
             // a manual credit is listed under its sentinel
-            s.recentPayments.append(Payment(digest: Bool.random(using: &self) ? digest() : .manualCredit, amount: Nanos(int64()), checkpoint: next(), timestampMs: int64()))
+            s.recentPayments.append(Payment(digest: Bool.random(using: &self) ? digest() : .manualCredit, amount: Nanos(int64()), checkpoint: next(), timestampMs: WallClockMs(int64())))
         }
         s.paymentCount = int64()
         s.paymentCursor = Bool.random(using: &self) ? digest() : nil
@@ -105,8 +105,8 @@ extension SeededGenerator {
 
     mutating func record() -> JournalRecord {
         switch Int.random(in: 0..<20, using: &self) {
-        case 0: return .started(atMs: int64())
-        case 1: return .snapshot(JournalSnapshot(atMs: int64(), meters: (0..<Int.random(in: 0..<3, using: &self)).map { k in
+        case 0: return .started(atMs: WallClockMs(int64()))
+        case 1: return .snapshot(JournalSnapshot(atMs: WallClockMs(int64()), meters: (0..<Int.random(in: 0..<3, using: &self)).map { k in
             MeterSnapshot(name: "m\(k)", state: accountState()) }))
         default: return .event(meter: meterName(), event())
         }

@@ -125,7 +125,7 @@ import TestSupport
         #expect(h.account.state.counter == WattHours(0xFFFF_FFFF))
         try h.read(0, atMs: Int64.min)
         #expect(try h.read(Int64.max, atMs: Int64.max)
-                == .journal(.counterJumpRejected(from: .zero, to: WattHours(Int64.max), atMs: Int64.max, boot: boot(Int64.max))))
+                == .journal(.counterJumpRejected(from: .zero, to: WattHours(Int64.max), atMs: WallClockMs(Int64.max), boot: boot(Int64.max))))
         // With no physical limit the delta passes, but its charge does not fit Int64: refused, unchanged.
         var unbounded = Harness(account: try makeAccount { $0.physicalMaxPower = Deciwatts(Int64.max) })
         try unbounded.read(0, atMs: 0)

@@ -9,7 +9,7 @@ import TestSupport
         var state = AccountState(tariff: Tariff(pricePerKWh: Nanos(250_000_000)))
         for i in 0..<100 {
             try state.apply(.paymentCredited(Payment(digest: txDigest("digest\(i)"), amount: Nanos(1_000), checkpoint: UInt64(i),
-                                                     timestampMs: Int64(i))))
+                                                     timestampMs: WallClockMs(Int64(i)))))
         }
         let before = state
         #expect(throws: LedgerError.self) {

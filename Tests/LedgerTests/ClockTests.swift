@@ -12,14 +12,14 @@ import Testing
     @Test func aWallClockSteppedBackWhileRunningDoesNotRejectRealUse() throws {
         var account = try makeAccount()
         let wall: Int64 = 1_800_000_000_000
-        if case .journal(let e) = account.observe(counter: WattHours(1000), power: .zero, atMs: wall, boot: boot(50_000)) {
+        if case .journal(let e) = account.observe(counter: WattHours(1000), power: .zero, atMs: WallClockMs(wall), boot: boot(50_000)) {
             try account.apply(e)
         }
         // NTP steps the wall clock back an hour; the boot clock moves on by 10 s
-        #expect(account.observe(counter: WattHours(1055), power: .zero, atMs: wall - Self.hour + 10_000, boot: boot(60_000))
+        #expect(account.observe(counter: WattHours(1055), power: .zero, atMs: WallClockMs(wall - Self.hour + 10_000), boot: boot(60_000))
                 == .billed(delta: WattHours(55)))
         // and the next one, measured from the stepped reading, too
-        #expect(account.observe(counter: WattHours(1110), power: .zero, atMs: wall - Self.hour + 20_000, boot: boot(70_000))
+        #expect(account.observe(counter: WattHours(1110), power: .zero, atMs: WallClockMs(wall - Self.hour + 20_000), boot: boot(70_000))
                 == .billed(delta: WattHours(55)))
     }
 
@@ -29,7 +29,7 @@ import Testing
         try h.checkpoint()
         var restarted = try h.replayed()
         // 60 s later by the boot clock, an hour earlier by the wall clock: 300 Wh at 18 kW is real
-        #expect(restarted.observe(counter: WattHours(1300), power: .zero, atMs: 1_800_000_000_000 - Self.hour,
+        #expect(restarted.observe(counter: WattHours(1300), power: .zero, atMs: WallClockMs(1_800_000_000_000 - Self.hour),
                                   boot: boot(1_800_000_060_000)) == .billed(delta: WattHours(300)))
     }
 
@@ -37,8 +37,8 @@ import Testing
         var h = Harness(account: try makeAccount())
         try h.read(1000, atMs: 0)
         // the wall clock says a day passed, the boot clock one second: 50 kWh is not physics
-        #expect(h.account.observe(counter: WattHours(51_000), power: .zero, atMs: 24 * Self.hour, boot: boot(1000))
-                == .journal(.counterJumpRejected(from: WattHours(1000), to: WattHours(51_000), atMs: 24 * Self.hour, boot: boot(1000))))
+        #expect(h.account.observe(counter: WattHours(51_000), power: .zero, atMs: WallClockMs(24 * Self.hour), boot: boot(1000))
+                == .journal(.counterJumpRejected(from: WattHours(1000), to: WattHours(51_000), atMs: WallClockMs(24 * Self.hour), boot: boot(1000))))
     }
 
     @Test func acrossABootSynchronisedWallClocksBoundTheJump() throws {
@@ -66,7 +66,7 @@ import Testing
                 try account.apply(e)
             }
             let now = BootStamp(id: Self.otherBoot, ms: 20_000, wallSynchronised: nowSynchronised)
-            #expect(account.observe(counter: WattHours(9_000), power: .zero, atMs: nowWall, boot: now) == .billed(delta: WattHours(8_000)))
+            #expect(account.observe(counter: WattHours(9_000), power: .zero, atMs: WallClockMs(nowWall), boot: now) == .billed(delta: WattHours(8_000)))
         }
     }
 
@@ -79,7 +79,7 @@ import Testing
         let synced = ReadingTime(wallMs: 1_000, boot: boot(10, synchronised: true))
         let next = BootStamp(id: Self.otherBoot, ms: 1, wallSynchronised: true)
         #expect(ReadingTime(wallMs: 4_000, boot: next).elapsedMs(since: synced) == 3_000)
-        #expect(ReadingTime(wallMs: Int64.max, boot: boot(Int64.max)).elapsedMs(since: ReadingTime(wallMs: 0, boot: boot(Int64.min)))
+        #expect(ReadingTime(wallMs: WallClockMs(Int64.max), boot: boot(Int64.max)).elapsedMs(since: ReadingTime(wallMs: 0, boot: boot(Int64.min)))
                 == Int64.max)                                                             // saturates
     }
 }

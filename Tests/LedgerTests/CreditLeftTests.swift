@@ -26,20 +26,20 @@ private let minute: Int64 = 60_000
             try h.read(1000 * Int64(m) / 60, atMs: Int64(m) * minute, power: 10_000)
             try h.checkpoint()
         }
-        #expect(h.account.creditLeftSeconds(nowMs: 59 * minute) == nil)
+        #expect(h.account.creditLeftSeconds(nowMs: WallClockMs(59 * minute)) == nil)
         try h.read(1000, atMs: hour, power: 10_000)
         // 1 IOTA at 0.25 IOTA/kWh is 4 kWh; 1 kWh is billed; 3 kWh left at 1 kW: 3 h.
-        #expect(h.account.creditLeftSeconds(nowMs: hour) == Int64(3 * 3600))
+        #expect(h.account.creditLeftSeconds(nowMs: WallClockMs(hour)) == Int64(3 * 3600))
     }
 
     @Test func averagesTheLastDayNotEverything() throws {
         // 30 h at 1 kW (7.5 IOTA), then 0.5 kW would be another story; here the day's average decides.
         var h = try harness(hours: 30, credit: 10_000_000_000)
         // 10 IOTA = 40 kWh; 30 kWh used; 10 kWh at 1 kW = 36 000 s.
-        #expect(h.account.creditLeftSeconds(nowMs: 30 * hour) == 36_000)
+        #expect(h.account.creditLeftSeconds(nowMs: WallClockMs(30 * hour)) == 36_000)
         // Six hours without load: the day's average falls to 18/24 kW.
         for m in 1...360 { try h.read(30_000, atMs: 30 * hour + Int64(m) * minute); try h.checkpoint() }
-        let left = try #require(h.account.creditLeftSeconds(nowMs: 36 * hour))
+        let left = try #require(h.account.creditLeftSeconds(nowMs: WallClockMs(36 * hour)))
         #expect(left >= 47_000 && left <= 48_500)                // 10 kWh at ~0.75 kW ≈ 48 000 s
         #expect(h.account.usage.samples.count <= 24 * 6 + 2)     // bounded: one per 10 min in the window
     }
@@ -48,47 +48,47 @@ private let minute: Int64 = 60_000
         var idle = Harness(account: try makeAccount())
         try idle.read(500, atMs: 0)
         for m in 1...120 { try idle.read(500, atMs: Int64(m) * minute); try idle.checkpoint() }
-        #expect(idle.account.creditLeftSeconds(nowMs: 2 * hour) == nil)
+        #expect(idle.account.creditLeftSeconds(nowMs: WallClockMs(2 * hour)) == nil)
         var spent = try harness(hours: 2, credit: 100_000_000)        // 0.1 IOTA = 400 Wh, 2 kWh used
         #expect(spent.account.balance.value < 0)
-        #expect(spent.account.creditLeftSeconds(nowMs: 2 * hour) == 0)
-        try spent.record([.tariffChanged(pricePerKWh: .zero, atMs: 2 * hour)])
-        #expect(spent.account.creditLeftSeconds(nowMs: 2 * hour) == nil)
+        #expect(spent.account.creditLeftSeconds(nowMs: WallClockMs(2 * hour)) == 0)
+        try spent.record([.tariffChanged(pricePerKWh: .zero, atMs: WallClockMs(2 * hour))])
+        #expect(spent.account.creditLeftSeconds(nowMs: WallClockMs(2 * hour)) == nil)
     }
 
     @Test func replayRebuildsTheSameFigure() throws {
         let h = try harness(hours: 5, credit: 3_000_000_000)
         let replayed = try h.replayed()
         #expect(replayed.usage == h.account.usage)
-        #expect(replayed.creditLeftSeconds(nowMs: 5 * hour) == h.account.creditLeftSeconds(nowMs: 5 * hour))
-        #expect(h.account.creditLeftSeconds(nowMs: 5 * hour) == Int64(7 * 3600))   // 12 kWh − 5 kWh at 1 kW
+        #expect(replayed.creditLeftSeconds(nowMs: WallClockMs(5 * hour)) == h.account.creditLeftSeconds(nowMs: WallClockMs(5 * hour)))
+        #expect(h.account.creditLeftSeconds(nowMs: WallClockMs(5 * hour)) == Int64(7 * 3600))   // 12 kWh − 5 kWh at 1 kW
     }
 
     @Test func aClockSetBackRestartsTheHistory() {
         var usage = UsageHistory()
-        usage.record(atMs: 10 * hour, billed: WattHours(100))
-        usage.record(atMs: 12 * hour, billed: WattHours(300))
-        usage.record(atMs: 1 * hour, billed: WattHours(400))
+        usage.record(atMs: WallClockMs(10 * hour), billed: WattHours(100))
+        usage.record(atMs: WallClockMs(12 * hour), billed: WattHours(300))
+        usage.record(atMs: WallClockMs(1 * hour), billed: WattHours(400))
         #expect(usage.samples.count == 1)
-        #expect(usage.creditLeftSeconds(balance: Nanos(1), pricePerKWh: Nanos(1), billedNow: WattHours(500), nowMs: 90 * minute) == nil)
+        #expect(usage.creditLeftSeconds(balance: Nanos(1), pricePerKWh: Nanos(1), billedNow: WattHours(500), nowMs: WallClockMs(90 * minute)) == nil)
     }
 
     @Test func absurdJournaledTimesNeitherTrapNorGiveAFigure() {
         // Times come from the journal: the fuzzer found Int64.min after a large time trapping.
         var history = UsageHistory()
-        history.record(atMs: Int64.max, billed: WattHours(5))
-        history.record(atMs: Int64.max, billed: WattHours(Int64.max))
+        history.record(atMs: WallClockMs(Int64.max), billed: WattHours(5))
+        history.record(atMs: WallClockMs(Int64.max), billed: WattHours(Int64.max))
         var back = UsageHistory()
-        back.record(atMs: Int64.min, billed: .zero)
-        back.record(atMs: Int64.max, billed: WattHours(Int64.max))
-        back.record(atMs: Int64.min + 1, billed: WattHours(1))
+        back.record(atMs: WallClockMs(Int64.min), billed: .zero)
+        back.record(atMs: WallClockMs(Int64.max), billed: WattHours(Int64.max))
+        back.record(atMs: WallClockMs(Int64.min + 1), billed: WattHours(1))
         #expect(back.samples.count == 1)
         #expect(history.creditLeftSeconds(balance: Nanos(1), pricePerKWh: Nanos(1), billedNow: WattHours(Int64.min),
-                                          nowMs: Int64.min) == nil)
+                                          nowMs: WallClockMs(Int64.min)) == nil)
         var wide = UsageHistory()
-        wide.record(atMs: Int64.min, billed: .zero)
+        wide.record(atMs: WallClockMs(Int64.min), billed: .zero)
         #expect(wide.creditLeftSeconds(balance: Nanos(1), pricePerKWh: Nanos(1), billedNow: WattHours(1),
-                                       nowMs: Int64.max) != nil)
+                                       nowMs: WallClockMs(Int64.max)) != nil)
     }
 
     @Test func aFloatCounterStepIsNotAJump() throws {

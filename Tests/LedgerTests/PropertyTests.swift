@@ -65,13 +65,13 @@ struct Oracle {
             case 87..<90:
                 let amount = 1 + rng.upTo(1_000_000)
                 oracle.credited += amount
-                try h.record(h.account.withCheckpoint(.manualCredit(amount: Nanos(amount), note: "cash", atMs: now)))
+                try h.record(h.account.withCheckpoint(.manualCredit(amount: Nanos(amount), note: "cash", atMs: WallClockMs(now))))
                 continue
             case 90..<94:
                 let prices: [Int64] = [0, 1, 999, 1_001, 250_000_000, rng.upTo(1_000_000_000_000)]
                 h.account.policy.tariff = Tariff(pricePerKWh: Nanos(prices[Int(rng.upTo(5))]))
                 let before = h.account.charged
-                let events = h.account.tariffChangeEvents(atMs: now)
+                let events = h.account.tariffChangeEvents(atMs: WallClockMs(now))
                 try h.record(events)
                 #expect(h.account.charged == before, "a tariff change moved charged (seed \(seed), step \(step))")
                 if !events.isEmpty { oracle.segments.append((h.account.policy.tariff.pricePerKWh.value, 0)) }
@@ -82,7 +82,7 @@ struct Oracle {
             }
             try h.read(counter, atMs: now)
             oracle.read(counter, atMs: now)
-            if let grant = h.account.emergencyEvent(atMs: now) { try h.record(h.account.withCheckpoint(grant)) }
+            if let grant = h.account.emergencyEvent(atMs: WallClockMs(now)) { try h.record(h.account.withCheckpoint(grant)) }
 
             let a = h.account
             #expect(a.balance.value == a.credited.value - a.charged.value)

@@ -17,7 +17,7 @@ import Testing
     }
 
     func inputs(_ nowMs: Int64 = 1000, minute: Int = 720, damaged: Bool = false, on: Bool = true) -> RelayInputs {
-        RelayInputs(nowMs: nowMs, minuteOfDay: minute, journalDamaged: damaged, relayIsOn: on)
+        RelayInputs(nowMs: WallClockMs(nowMs), minuteOfDay: minute, journalDamaged: damaged, relayIsOn: on)
     }
 
     @Test func creditClosesTheRelayAndTheLedWarnsBelowLowCredit() throws {

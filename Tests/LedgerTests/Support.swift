@@ -8,7 +8,7 @@ let quarterIOTA = Tariff(pricePerKWh: Nanos(250_000_000))
 func makeAccount(_ configure: (inout AccountPolicy) -> Void = { _ in }, startedAtMs: Int64 = 0) throws -> Account {
     var policy = AccountPolicy(tariff: quarterIOTA)
     configure(&policy)
-    return try Account(state: AccountState(tariff: policy.tariff), policy: policy, startedAtMs: startedAtMs)
+    return try Account(state: AccountState(tariff: policy.tariff), policy: policy, startedAtMs: WallClockMs(startedAtMs))
 }
 
 /// One boot for the tests, whose boot clock reads the same ms as the wall clock they pass.
@@ -31,7 +31,7 @@ struct Harness {
     /// Observes a reading, journals whatever it asks for; returns the outcome.
     @discardableResult
     mutating func read(_ counter: Int64, atMs: Int64, power: Int64 = 0) throws -> ObserveOutcome {
-        let outcome = account.observe(counter: WattHours(counter), power: Deciwatts(power), atMs: atMs, boot: boot(atMs))
+        let outcome = account.observe(counter: WattHours(counter), power: Deciwatts(power), atMs: WallClockMs(atMs), boot: boot(atMs))
         if case .journal(let event) = outcome { try record([event]) }
         return outcome
     }
@@ -41,7 +41,7 @@ struct Harness {
     }
 
     mutating func pay(_ digest: String, _ nanos: Int64, atMs: Int64 = 0) throws {
-        try record(account.withCheckpoint(.paymentCredited(Payment(digest: txDigest(digest), amount: Nanos(nanos), checkpoint: 1, timestampMs: atMs))))
+        try record(account.withCheckpoint(.paymentCredited(Payment(digest: txDigest(digest), amount: Nanos(nanos), checkpoint: 1, timestampMs: WallClockMs(atMs)))))
     }
 
     /// A fresh account rebuilt from the journal alone.

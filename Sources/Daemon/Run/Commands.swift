@@ -81,7 +81,7 @@ extension Daemon {
                 reply.error(.conflict("the journal is damaged: nothing can be credited until an operator acts"))
                 return ControlReply(reply.text)
             }
-            let event = AccountEvent.manualCredit(amount: amount, note: note, atMs: Clock.wallMs())
+            let event = AccountEvent.manualCredit(amount: amount, note: note, atMs: Clock.wallNow())
             do { try plant.commit(c.account.withCheckpoint(event), to: c) } catch {
                 reply.error(error.reply(nothingWas: "credited"))
                 return ControlReply(reply.text)
@@ -95,7 +95,7 @@ extension Daemon {
                 reply.error(.conflict("the journal is damaged: every relay stays open until an operator acts"))
                 return ControlReply(reply.text)
             }
-            do { try plant.commit([.relayOverride(mode, atMs: Clock.wallMs())], to: c) } catch {
+            do { try plant.commit([.relayOverride(mode, atMs: Clock.wallNow())], to: c) } catch {
                 reply.error(error.reply(nothingWas: "changed"))
                 return ControlReply(reply.text)
             }
@@ -161,7 +161,7 @@ extension Daemon {
                                                            timeouts: Int64(counters.timeouts),
                                                            crcErrors: Int64(counters.crcErrors),
                                                            exceptions: Int64(counters.exceptions)),
-                               creditLeftSeconds: c.account.creditLeftSeconds(nowMs: Clock.wallMs()),
+                               creditLeftSeconds: c.account.creditLeftSeconds(nowMs: Clock.wallNow()),
                                model: c.config.model.rawValue)
     }
 

@@ -46,7 +46,7 @@ final class Daemon {
         self.config = config
         self.log = Log(config.log)
         startedMono = Clock.monotonicMs()
-        let nowWall = Clock.wallMs()
+        let nowWall = Clock.wallNow()
 
         do { signals = try SignalSource() } catch { throw DaemonFailure(status: 2, message: error.message) }
 

@@ -68,7 +68,7 @@ final class JournalGate {
     }
 
     /// The first record of each run (nothing is written to a damaged journal).
-    func journalStart(atMs: Int64) throws(DaemonFailure) {
+    func journalStart(atMs: WallClockMs) throws(DaemonFailure) {
         do { try file.append([.started(atMs: atMs)]) } catch {
             throw DaemonFailure(status: 2, message: error.message)
         }

@@ -95,7 +95,7 @@ extension Daemon {
         c.meter.faultLogged = false
         c.meter.reading = reading
         c.meter.readingAtMono = nowMono
-        let nowWall = Clock.wallMs()
+        let nowWall = Clock.wallNow()
         var account = c.account
         let outcome = account.observe(counter: WattHours(Int64(reading.energyWattHours)),
                                       power: Deciwatts(Int64(reading.powerDeciwatts)), atMs: nowWall,
@@ -156,7 +156,7 @@ extension Daemon {
             return
         }
         // The meter's counter is 0 from now: bill up to the last reading, continue from zero.
-        if let event = c.account.meterResetEvent(atMs: Clock.wallMs(), boot: Clock.bootStamp(bootID)) {
+        if let event = c.account.meterResetEvent(atMs: Clock.wallNow(), boot: Clock.bootStamp(bootID)) {
             do { try plant.commit([event], to: c) } catch {
                 // Not journaled: the next reading shows a counter that went back, which re-baselines
                 // billing just the same (only the Wh since the last reading are not billed).

@@ -7,9 +7,9 @@ import Ledger
 extension Plant {
     /// Re-decides one circuit's relay and LED from its account and the clock, and drives the lines.
     func decideAndDrive(_ c: Circuit, nowMono: Int64) {
-        let nowWall = Clock.wallMs()
+        let nowWall = Clock.wallNow()
         if !journal.isDamaged { grantEmergencyCreditIfDue(c, nowWall: nowWall) }
-        let inputs = RelayInputs(nowMs: nowWall, minuteOfDay: Clock.localMinuteOfDay(wallMs: nowWall),
+        let inputs = RelayInputs(nowMs: nowWall, minuteOfDay: Clock.localMinuteOfDay(wallMs: nowWall.value),
                                  journalDamaged: journal.isDamaged, relayIsOn: c.outputs.relayOn)
         drive(c, c.outputs.apply(c.account.decide(inputs), nowMono: nowMono))
     }
@@ -20,7 +20,7 @@ extension Plant {
 
     /// Emergency credit due now (the ledger says when) is journaled before the decision, so the
     /// decision sees it and the relay does not open for a moment in between.
-    private func grantEmergencyCreditIfDue(_ c: Circuit, nowWall: Int64) {
+    private func grantEmergencyCreditIfDue(_ c: Circuit, nowWall: WallClockMs) {
         let events = c.account.emergencyGrantEvents(atMs: nowWall)
         if events.isEmpty { return }
         do { try commit(events, to: c) } catch {

@@ -22,7 +22,7 @@ final class Plant {
     /// Builds the circuits from the recovered journal (see `Replay`). A journal found damaged, or
     /// whose events do not apply, leaves every relay open until an operator acts.
     init(config: Configuration, recovery: Recovery, journal: JournalGate, gpio: any GPIOBackend, log: Log,
-         nowWall: Int64, nowMono: Int64) {
+         nowWall: WallClockMs, nowMono: Int64) {
         self.journal = journal
         self.gpio = gpio
         self.log = log
@@ -71,7 +71,7 @@ final class Plant {
 
     /// Every account, live or orphaned, as compaction writes it.
     private func snapshot() -> JournalSnapshot {
-        JournalSnapshot(atMs: Clock.wallMs(),
+        JournalSnapshot(atMs: Clock.wallNow(),
                         meters: circuits.map { MeterSnapshot(name: $0.name, state: $0.account.state) } + orphans)
     }
 
@@ -93,7 +93,7 @@ final class Plant {
     /// Journals a tariff the configuration changed (at start, edited while the daemon was down; on
     /// reload): the ledger puts a checkpoint of the in-memory reading in front. Throws on the first
     /// meter whose change cannot be journaled.
-    func journalTariffChanges(atMs: Int64) throws(CommitError) {
+    func journalTariffChanges(atMs: WallClockMs) throws(CommitError) {
         for c in circuits {
             let events = c.account.tariffChangeEvents(atMs: atMs)
             if events.isEmpty { continue }
@@ -104,7 +104,7 @@ final class Plant {
 
     /// A reload: each meter's settings and account rules replaced, a changed tariff journaled.
     /// (What would need a restart has been refused before.)
-    func reconfigure(_ config: Configuration, nowWall: Int64) {
+    func reconfigure(_ config: Configuration, nowWall: WallClockMs) {
         checkpointMs = config.journal.checkpoint.value
         for c in circuits {
             guard let meter = config.meters.first(where: { $0.name == c.name }) else { continue }

@@ -28,7 +28,7 @@ extension Daemon {
             return .conflict("\(why) needs a restart")
         }
         config = next
-        plant.reconfigure(next, nowWall: Clock.wallMs())
+        plant.reconfigure(next, nowWall: Clock.wallNow())
         payments?.reconfigure(settings: next.iota)
         plant.decideAndDriveAll(nowMono: Clock.monotonicMs())
         log.notice("configuration reloaded from \(configPath)")

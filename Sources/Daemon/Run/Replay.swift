@@ -12,7 +12,7 @@ struct Replay {
     /// An event that does not apply: the journal does not describe a valid state (damage).
     var failure: LedgerError?
 
-    init(config: Configuration, recovery: Recovery, startedAtMs: Int64) {
+    init(config: Configuration, recovery: Recovery, startedAtMs: WallClockMs) {
         var states: [String: AccountState] = [:]
         // Billing over time, for credit_left_s: the snapshot's total, then each checkpoint.
         var usage: [String: UsageHistory] = [:]

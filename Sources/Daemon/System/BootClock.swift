@@ -2,6 +2,10 @@ import Ledger
 import OS
 
 extension Clock {
+    /// Now on the wall clock, typed for the core: the one place the shell's Unix ms (`wallMs()`)
+    /// become a `WallClockMs`. Monotonic ms (`monotonicMs()`) stay `Int64` in the shell.
+    public static func wallNow() -> WallClockMs { WallClockMs(wallMs()) }
+
     /// A reading's boot stamp now, in boot `id`.
     public static func bootStamp(_ id: BootID) -> BootStamp {
         BootStamp(id: id, ms: bootMs(), wallSynchronised: wallSynchronised())
