@@ -22,9 +22,9 @@ enum EventCodec {
     static func encode(_ event: AccountEvent, into w: inout FieldWriter) throws(JournalError) {
         switch event {
         case .paymentCredited(let payment):
-            // Refused when read back (`decodePayment`): a record that was written must read.
-            guard !payment.digest.isManualCredit else { throw .invalidRecord(reason: "a payment credit without a transaction digest") }
-            try encode(payment, into: &w)
+            // Never under `TransactionDigest.manualCredit`: the ledger refuses that payment, and the
+            // daemon applies every event before it appends it; a reader would refuse the record.
+            encode(payment, into: &w)
         case .manualCredit(let amount, let note, let atMs):
             w.signed(amount.value)
             try w.string(note, limit: JournalLimits.note, field: "note")
@@ -50,10 +50,10 @@ enum EventCodec {
             if let checkpoint { w.unsigned(checkpoint) }
         case .paymentCursor(let digest):
             // Old journals only; still encodable so tests can write a journal the old way.
-            try w.string(digest.text, limit: JournalLimits.digest, field: "payment cursor")
+            w.digest(digest.text)
         case .paymentBaseline(let cursor):
             w.byte(cursor == nil ? 0 : 1)
-            if let cursor { try w.string(cursor.text, limit: JournalLimits.digest, field: "baseline cursor") }
+            if let cursor { w.digest(cursor.text) }
         }
     }
 
@@ -116,8 +116,8 @@ enum EventCodec {
         }
     }
 
-    static func encode(_ payment: Payment, into w: inout FieldWriter) throws(JournalError) {
-        try w.string(payment.digest.text, limit: JournalLimits.digest, field: "payment digest")
+    static func encode(_ payment: Payment, into w: inout FieldWriter) {
+        w.digest(payment.digest.text)
         w.signed(payment.amount.value)
         w.unsigned(payment.checkpoint)
         w.signed(payment.timestampMs.value)

@@ -30,6 +30,15 @@ struct FieldWriter {
         for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
     }
 
+    /// A transaction digest's text (`TransactionDigest.text`, or one of `CreditedDigests.texts`),
+    /// as a string: it always fits (at most 44 bytes, `JournalLimits.digest`), so unlike `string`
+    /// this cannot refuse.
+    mutating func digest(_ text: String) {
+        let utf8 = text.utf8
+        unsigned(UInt64(utf8.count))
+        bytes.append(contentsOf: utf8)
+    }
+
     /// A string of at most `limit` UTF-8 bytes; longer is refused before anything is written.
     mutating func string(_ value: String, limit: Int, field: String) throws(JournalError) {
         let utf8 = value.utf8
@@ -132,12 +141,12 @@ struct FieldReader {
     /// A transaction digest, validated here once: a string that is not one (in a record whose
     /// checksum holds) makes the record malformed, like any other impossible field. `manualCredit`:
     /// `TransactionDigest.manualCredit` is accepted too (a snapshot's recent payments).
+    @inline(never)
     mutating func digest(field: String, manualCredit: Bool = false) throws(JournalError) -> TransactionDigest {
-        let start = position
-        let text = try string(limit: JournalLimits.digest, field: field)
-        if let digest = TransactionDigest(text) { return digest }
-        if manualCredit && text == TransactionDigest.manualCredit.text { return .manualCredit }
-        throw .malformed(offset: baseOffset + start, reason: "\(field) is not a Base58 transaction digest")
+        guard let digest = TransactionDigest(try string(limit: JournalLimits.digest, field: field), orManualCredit: manualCredit) else {
+            throw fail("not a Base58 transaction digest")   // the offset says which field
+        }
+        return digest
     }
 
     /// A record is exactly its fields: trailing bytes mean a different layout, so they are refused.

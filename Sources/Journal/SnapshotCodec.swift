@@ -51,12 +51,12 @@ enum SnapshotCodec {
         // sorted: a Set's order changes from run to run, and equal states should give equal bytes
         let digests = s.creditedDigests.texts.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
         w.unsigned(UInt64(digests.count))
-        for digest in digests { try w.string(digest, limit: JournalLimits.digest, field: "credited digest") }
+        for digest in digests { w.digest(digest) }
         w.unsigned(UInt64(s.recentPayments.count))
-        for payment in s.recentPayments { try EventCodec.encode(payment, into: &w) }
+        for payment in s.recentPayments { EventCodec.encode(payment, into: &w) }
         w.signed(s.paymentCount)
         w.byte(s.paymentCursor == nil ? 0 : 1)
-        if let cursor = s.paymentCursor { try w.string(cursor.text, limit: JournalLimits.digest, field: "payment cursor") }
+        if let cursor = s.paymentCursor { w.digest(cursor.text) }
         w.byte(s.paymentBaselineDone ? 1 : 0)
         w.signed(s.counterRebaselines)
         w.signed(s.counterJumpsRejected)

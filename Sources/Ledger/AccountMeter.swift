@@ -96,12 +96,7 @@ extension Account {
         }
         let since = overPowerSinceMs ?? atMs
         overPowerSinceMs = since
-        if elapsedMs(from: since, to: atMs) >= policy.maxPowerGraceMs { overloadTripped = true }
+        if atMs.millis(since: since) >= policy.maxPowerGraceMs { overloadTripped = true }
     }
 }
 
-/// `to − from` in ms, saturating instead of trapping on absurd clock values.
-func elapsedMs(from: WallClockMs, to: WallClockMs) -> Int64 {
-    guard let difference = to.millis(since: from) else { return to < from ? Int64.min : Int64.max }
-    return difference
-}

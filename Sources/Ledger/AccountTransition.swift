@@ -37,7 +37,7 @@ extension AccountState {
         case .paymentCredited(let payment):
             // Exactly-once: a digest already credited changes nothing, however often it is replayed.
             if creditedDigests.contains(payment.digest) { return }
-            guard !payment.digest.isManualCredit else { throw .invalidEvent(reason: "payment without a transaction digest") }
+            guard !payment.digest.isManualCredit else { throw .invalidEvent(reason: "payment without a digest") }
             try credit(payment)
             creditedDigests.insert(payment.digest)
         case .manualCredit(let amount, _, let atMs):

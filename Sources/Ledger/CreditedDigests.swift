@@ -19,9 +19,7 @@ public struct CreditedDigests: Equatable, Sendable, ExpressibleByArrayLiteral {
 
     public func contains(_ digest: TransactionDigest) -> Bool { texts.contains(digest.text) }
 
-    /// Adds `digest`; false when it was there already.
-    @discardableResult
-    public mutating func insert(_ digest: TransactionDigest) -> Bool { texts.insert(digest.text).inserted }
+    public mutating func insert(_ digest: TransactionDigest) { texts.insert(digest.text) }
 
     public mutating func reserveCapacity(_ count: Int) { texts.reserveCapacity(count) }
 }

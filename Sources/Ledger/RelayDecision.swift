@@ -70,7 +70,7 @@ extension Account {
     /// 9. otherwise open (no-credit).
     public func decide(_ inputs: RelayInputs) -> RelayDecision {
         if inputs.journalDamaged { return .journalDamaged }
-        let meterSilentMs = elapsedMs(from: lastReadMs ?? startedAtMs, to: inputs.nowMs)
+        let meterSilentMs = inputs.nowMs.millis(since: lastReadMs ?? startedAtMs)
         let meterFault = meterSilentMs >= policy.meterFaultTimeoutMs
         if lastReadMs == nil && !meterFault { return RelayDecision(relayOn: false, reason: .starting, led: .off) }
         let onLed: LedPattern = isLowCredit ? .slowBlink : .steady

@@ -27,7 +27,7 @@ public struct UsageHistory: Equatable, Sendable {
         if let last = samples.last {
             if atMs < last.atMs || billed < last.billed {
                 samples.removeAll()
-            } else if elapsedMs(from: last.atMs, to: atMs) < Self.spacingMs {
+            } else if atMs.millis(since: last.atMs) < Self.spacingMs {
                 return
             }
         }
@@ -45,7 +45,7 @@ public struct UsageHistory: Equatable, Sendable {
     public func creditLeftSeconds(balance: Nanos, pricePerKWh: Nanos, billedNow: WattHours, nowMs: WallClockMs) -> Int64? {
         let windowStart = Self.windowStart(before: nowMs)
         guard let first = samples.last(where: { $0.atMs <= windowStart }) ?? samples.first else { return nil }
-        let spanMs = elapsedMs(from: first.atMs, to: nowMs)
+        let spanMs = nowMs.millis(since: first.atMs)
         let (usedWh, usedOverflow) = billedNow.value.subtractingReportingOverflow(first.billed.value)
         guard !usedOverflow else { return nil }
         guard spanMs >= Self.minimumMs, usedWh > 0, pricePerKWh.value > 0 else { return nil }
@@ -55,9 +55,9 @@ public struct UsageHistory: Equatable, Sendable {
         return seconds > Int128(Int64.max) ? Int64.max : Int64(seconds)
     }
 
-    /// The window's start for a window ending at `ms`; times come from the journal, so an absurd one
-    /// saturates instead of trapping.
+    /// The window's start for a window ending at `time`; times come from the journal, so an absurd
+    /// one saturates instead of trapping.
     private static func windowStart(before time: WallClockMs) -> WallClockMs {
-        time.subtracting(ms: windowMs) ?? WallClockMs(Int64.min)
+        time.subtracting(ms: windowMs)
     }
 }

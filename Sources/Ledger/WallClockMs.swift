@@ -12,16 +12,21 @@ public struct WallClockMs: Equatable, Comparable, Sendable {
 
     public static func < (a: WallClockMs, b: WallClockMs) -> Bool { a.value < b.value }
 
-    /// `self − earlier` in ms (negative when `earlier` is later); nil when that does not fit Int64.
-    /// Checked: these times come from journals and clocks, and an absurd pair must not trap.
-    public func millis(since earlier: WallClockMs) -> Int64? {
+    // Checked arithmetic that saturates, as the ledger has always measured spans between journaled
+    // times: an absurd pair (a clock set wildly, a damaged-but-valid record) reads as a very long
+    // time, which the rules then decide like any other, instead of trapping the daemon.
+
+    /// `self − earlier` in ms (negative when `earlier` is later), saturating at Int64's bounds.
+    public func millis(since earlier: WallClockMs) -> Int64 {
         let (difference, overflow) = value.subtractingReportingOverflow(earlier.value)
-        return overflow ? nil : difference
+        if overflow { return earlier.value > value ? Int64.min : Int64.max }
+        return difference
     }
 
-    /// The instant `ms` before this one; nil when it is before the earliest representable one.
-    public func subtracting(ms: Int64) -> WallClockMs? {
+    /// The instant `ms` before this one, saturating at the earliest (or latest) representable one.
+    public func subtracting(ms: Int64) -> WallClockMs {
         let (earlier, overflow) = value.subtractingReportingOverflow(ms)
-        return overflow ? nil : WallClockMs(earlier)
+        if overflow { return WallClockMs(ms > 0 ? Int64.min : Int64.max) }
+        return WallClockMs(earlier)
     }
 }

@@ -131,8 +131,6 @@ import Ledger
         let tooLong: [JournalRecord] = [
             .event(meter: String(repeating: "m", count: JournalLimits.meterName + 1), .paymentCursor(digest: txDigest("d"))),
             .event(meter: "main", .manualCredit(amount: .zero, note: String(repeating: "n", count: JournalLimits.note + 1), atMs: 0)),
-            // a payment credit under the manual-credit sentinel could not be read back
-            .event(meter: "main", .paymentCredited(Payment(digest: .manualCredit, amount: Nanos(1), checkpoint: 1, timestampMs: 0))),
         ]
         for record in tooLong {
             #expect(throws: JournalError.self) { try file.append([.started(atMs: 1), record]) }

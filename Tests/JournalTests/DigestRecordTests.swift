@@ -71,6 +71,20 @@ import Ledger
         #expect(recovery.snapshot == snapshot && recovery.damage == nil)
     }
 
+    /// A snapshot lists the credited digests in byte order (equal states, equal bytes), as it always has.
+    @Test func aSnapshotListsCreditedDigestsInByteOrder() throws {
+        let texts = ["a" + String(repeating: "1", count: 31), "B" + String(repeating: "1", count: 43),
+                     "1" + String(repeating: "z", count: 31), "Z" + String(repeating: "1", count: 31)]
+        var state = AccountState(tariff: Tariff(pricePerKWh: .zero))
+        state.creditedDigests = CreditedDigests(texts.map { TransactionDigest($0)! })
+        var w = FieldWriter()
+        try SnapshotCodec.encode(state, into: &w)
+        let order = texts.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        #expect(order == [texts[2], texts[1], texts[3], texts[0]])
+        let listed = order.flatMap(field)
+        #expect(w.bytes.count > listed.count && w.bytes.indices.contains { Array(w.bytes[$0...].prefix(listed.count)) == listed })
+    }
+
     /// A record whose check holds but whose digest is not one was written by something else: damage,
     /// exactly like any other impossible field, never a digest the ledger could credit.
     @Test func aVerifiedRecordWithAnInvalidDigestIsDamage() throws {
@@ -78,13 +92,13 @@ import Ledger
         let at = snapshot.firstIndex(of: UInt8(ascii: "B"))!   // the credited digest's first letter
         snapshot[at] = UInt8(ascii: "O")
         let bodies: [([UInt8], String)] = [
-            ([0x18, 0x00] + field("tx-1"), "payment cursor is not a Base58 transaction digest"),
-            ([0x18, 0x00] + field("0" + digest.text.dropFirst()), "payment cursor is not a Base58"),
-            ([0x19, 0x00, 0x01] + field(String(repeating: "1", count: 31)), "baseline cursor is not a Base58"),
-            ([0x19, 0x00, 0x01] + field(String(repeating: "1", count: 45)), "baseline cursor is not a Base58"),
+            ([0x18, 0x00] + field("tx-1"), "not a Base58 transaction digest"),
+            ([0x18, 0x00] + field("0" + digest.text.dropFirst()), "not a Base58 transaction digest"),
+            ([0x19, 0x00, 0x01] + field(String(repeating: "1", count: 31)), "not a Base58 transaction digest"),
+            ([0x19, 0x00, 0x01] + field(String(repeating: "1", count: 45)), "not a Base58 transaction digest"),
             // the manual-credit word is a digest only in a snapshot's recent payments
-            ([0x10, 0x00] + field("manual") + [0x02, 0x01, 0x02], "payment digest is not a Base58"),
-            (snapshot, "credited digest is not a Base58"),
+            ([0x10, 0x00] + field("manual") + [0x02, 0x01, 0x02], "not a Base58 transaction digest"),
+            (snapshot, "not a Base58 transaction digest"),
         ]
         for (body, reason) in bodies {
             let dir = TempDir()

@@ -20,9 +20,13 @@ import Ledger
             #expect(TransactionDigest(String(valid.dropLast()) + letter) == nil, "\(letter)")
             #expect(TransactionDigest(letter + String(repeating: "2", count: 31)) == nil, "\(letter)")
         }
-        // every other letter and digit is Base58
+        // every other letter and digit is Base58, and no other ASCII code
         let alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
         #expect(TransactionDigest(String(alphabet.prefix(44))) != nil && TransactionDigest(String(alphabet.suffix(44))) != nil)
+        for code in 0..<128 {
+            let letter = Character(Unicode.Scalar(UInt8(code)))
+            #expect((TransactionDigest(String(repeating: "2", count: 31) + String(letter)) != nil) == alphabet.contains(letter), "\(code)")
+        }
     }
 
     @Test func nonASCIIAndSeparatorsAreRefused() {
@@ -38,12 +42,15 @@ import Ledger
     /// a payment under it.
     @Test func theManualCreditSentinelIsNoTransaction() throws {
         #expect(TransactionDigest("manual") == nil && TransactionDigest.manualCredit.text == "manual")
+        // a journal's recent payments may name it, and nothing else that is not a digest
+        #expect(TransactionDigest("manual", orManualCredit: true) == .manualCredit)
+        #expect(TransactionDigest("manuaI", orManualCredit: true) == nil && TransactionDigest("", orManualCredit: true) == nil)
         #expect(TransactionDigest.manualCredit.isManualCredit && !TransactionDigest(valid)!.isManualCredit)
         var state = AccountState(tariff: Tariff(pricePerKWh: .zero))
         let refused = #expect(throws: LedgerError.self) {
             try state.apply(.paymentCredited(Payment(digest: .manualCredit, amount: Nanos(1), checkpoint: 1, timestampMs: 0)))
         }
-        #expect(refused?.message.contains("without a transaction digest") == true)
+        #expect(refused?.message.contains("payment without a digest") == true)
         #expect(state == AccountState(tariff: Tariff(pricePerKWh: .zero)))
         try state.apply(.manualCredit(amount: Nanos(5), note: "cash", atMs: 0))
         #expect(state.recentPayments.map(\.digest) == [.manualCredit] && state.creditedDigests.isEmpty)

@@ -2,8 +2,8 @@ import Testing
 import TestSupport
 @testable import Ledger
 
-/// The wall-clock type's arithmetic is checked: times come from journals and clocks, and an absurd
-/// one must give nil (or saturate where the ledger says so), never trap the daemon.
+/// The wall-clock type's arithmetic is checked and saturates, as every span the ledger measures
+/// between journaled times does: an absurd time reads as a very long span, never a trap.
 @Suite struct WallClockMsTests {
     @Test func differencesAndEarlierInstants() {
         let t = WallClockMs(1_700_000_000_000)
@@ -14,27 +14,31 @@ import TestSupport
         #expect(WallClockMs(-5) < WallClockMs(0) && !(t < t) && t == 1_700_000_000_000)
     }
 
-    @Test func overflowGivesNilNotATrap() {
-        #expect(WallClockMs(Int64.max).millis(since: WallClockMs(-1)) == nil)
-        #expect(WallClockMs(Int64.min).millis(since: WallClockMs(1)) == nil)
-        #expect(WallClockMs(Int64.max).millis(since: WallClockMs(Int64.min)) == nil)
-        #expect(WallClockMs(Int64.min).subtracting(ms: 1) == nil)
-        #expect(WallClockMs(Int64.max).subtracting(ms: -1) == nil)
-        #expect(WallClockMs(Int64.min).subtracting(ms: Int64.min) == WallClockMs(0))
-        #expect(WallClockMs(Int64.max).millis(since: WallClockMs(0)) == Int64.max)
+    @Test func overflowSaturatesInsteadOfTrapping() {
+        #expect(WallClockMs(Int64.max).millis(since: WallClockMs(-1)) == Int64.max)
+        #expect(WallClockMs(Int64.max).millis(since: WallClockMs(Int64.min)) == Int64.max)
+        #expect(WallClockMs(Int64.min).millis(since: WallClockMs(1)) == Int64.min)
+        #expect(WallClockMs(Int64.min).millis(since: WallClockMs(Int64.max)) == Int64.min)
+        #expect(WallClockMs(Int64.max).millis(since: WallClockMs(0)) == Int64.max)   // fits exactly
+        #expect(WallClockMs(Int64.min).subtracting(ms: 1) == WallClockMs(Int64.min))
+        #expect(WallClockMs(0).subtracting(ms: Int64.min) == WallClockMs(Int64.max))
+        #expect(WallClockMs(Int64.max).subtracting(ms: -1) == WallClockMs(Int64.max))
+        #expect(WallClockMs(Int64.min).subtracting(ms: Int64.min) == WallClockMs(0))  // fits exactly
     }
 
-    /// Where the ledger measures a span between journaled times it saturates: an absurd pair reads
-    /// as a very long (or negative) time, decided by the rules like any other.
-    @Test func theLedgersElapsedTimeSaturates() {
-        #expect(elapsedMs(from: WallClockMs(Int64.min), to: WallClockMs(Int64.max)) == Int64.max)
-        #expect(elapsedMs(from: WallClockMs(Int64.max), to: WallClockMs(Int64.min)) == Int64.min)
-        #expect(elapsedMs(from: WallClockMs(10), to: WallClockMs(25)) == 15)
-        // credit_left over a window that would start before the earliest time: no trap, an answer
+    /// The ledger's rules on absurd journaled times: answers, not traps.
+    @Test func theLedgerDecidesOnAbsurdTimes() throws {
+        // credit_left over a window that would start before the earliest time
         var usage = UsageHistory()
         usage.record(atMs: WallClockMs(Int64.min), billed: WattHours(0))
         usage.record(atMs: WallClockMs(Int64.min + 3_600_000), billed: WattHours(1000))
         #expect(usage.creditLeftSeconds(balance: Nanos(1_000), pricePerKWh: Nanos(1_000), billedNow: WattHours(1000),
                                         nowMs: WallClockMs(Int64.min + 3_600_000)) == 3_600)
+        // a meter last read at the earliest time, asked at the latest: silent for "ever", a fault
+        var policy = AccountPolicy(tariff: Tariff(pricePerKWh: Nanos(1)))
+        policy.meterFaultTimeoutMs = 10_000
+        let account = try Account(state: AccountState(tariff: policy.tariff), policy: policy, startedAtMs: WallClockMs(Int64.min))
+        let inputs = RelayInputs(nowMs: WallClockMs(Int64.max), minuteOfDay: 0, journalDamaged: false, relayIsOn: false)
+        #expect(account.decide(inputs).reason == .meterFault)
     }
 }

@@ -19,23 +19,23 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     policy.emergencyCredit = Nanos(reader.int64() & 0xFFFF_FFFF)
     policy.maxPower = Deciwatts(reader.int64())
     policy.maxPowerGraceMs = reader.int64()
-    guard var account = try? Account(state: AccountState(tariff: policy.tariff), policy: policy, startedAtMs: reader.int64()) else { return 0 }
+    guard var account = try? Account(state: AccountState(tariff: policy.tariff), policy: policy, startedAtMs: WallClockMs(reader.int64())) else { return 0 }
     while !reader.isEmpty {
         var events: [AccountEvent] = []
         switch reader.byte() % 8 {
         case 0, 1, 2:
-            if case .journal(let event) = account.observe(counter: WattHours(reader.int64()), power: Deciwatts(reader.int64()), atMs: reader.int64(),
+            if case .journal(let event) = account.observe(counter: WattHours(reader.int64()), power: Deciwatts(reader.int64()), atMs: WallClockMs(reader.int64()),
                                                               boot: reader.byte() & 1 == 1 ? nil : BootStamp(id: BootID(high: 0, low: UInt64(reader.byte() % 2)), ms: reader.int64(), wallSynchronised: reader.byte() & 1 == 1)) {
                 events = [event]
             }
-        case 3: events = account.withCheckpoint(.paymentCredited(Payment(digest: TransactionDigest(String(repeating: "1", count: 31) + "\(reader.byte() % 8 + 1)")!, amount: Nanos(reader.int64()), checkpoint: 1, timestampMs: 0)))
-        case 4: events = account.withCheckpoint(.tariffChanged(pricePerKWh: Nanos(reader.int64()), atMs: reader.int64()))
+        case 3: events = account.withCheckpoint(.paymentCredited(Payment(digest: TransactionDigest(String(repeating: "1", count: 31) + "\(reader.byte() % 8 + 1)")!, amount: Nanos(reader.int64()), checkpoint: 1, timestampMs: WallClockMs(0))))
+        case 4: events = account.withCheckpoint(.tariffChanged(pricePerKWh: Nanos(reader.int64()), atMs: WallClockMs(reader.int64())))
         case 5: events = account.checkpointEvent().map { [$0] } ?? []
-        case 6: events = account.emergencyEvent(atMs: reader.int64()).map { [$0] } ?? []
-        default: events = [.counterRebaselined(from: WattHours(reader.int64()), to: WattHours(reader.int64()), atMs: reader.int64())]
+        case 6: events = account.emergencyEvent(atMs: WallClockMs(reader.int64())).map { [$0] } ?? []
+        default: events = [.counterRebaselined(from: WattHours(reader.int64()), to: WattHours(reader.int64()), atMs: WallClockMs(reader.int64()))]
         }
         if let next = try? account.applying(events) { account = next }
-        _ = account.decide(RelayInputs(nowMs: reader.int64(), minuteOfDay: Int(reader.int64() % 2000), journalDamaged: false, relayIsOn: reader.byte() & 1 == 1))
+        _ = account.decide(RelayInputs(nowMs: WallClockMs(reader.int64()), minuteOfDay: Int(reader.int64() % 2000), journalDamaged: false, relayIsOn: reader.byte() & 1 == 1))
         if account.balance.value != account.credited.value - account.charged.value { fatalError("balance invariant broken") }
     }
     return 0
