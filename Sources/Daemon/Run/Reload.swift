@@ -29,6 +29,7 @@ extension Daemon {
         }
         config = next
         plant.reconfigure(next, nowWall: Clock.wallMs())
+        poller.reconfigure(pollIntervalMs: next.pollInterval.value)
         payments?.reconfigure(settings: next.iota)
         plant.decideAndDriveAll(nowMono: Clock.monotonicMs())
         log.notice("configuration reloaded from \(configPath)")
