@@ -2,7 +2,9 @@
 /// meter). The server keeps the connections; this decides who gets a meter's lines, and forgets a
 /// client its line could not reach.
 final class WatchStreams {
-    private var meterByClient: [ControlClientID: String?] = [:]
+    /// `Dictionary()`, not `[:]`: in the firmware the literal builds through an empty variadic array
+    /// (some 250 bytes for each key and value type).
+    private var meterByClient = [ControlClientID: String?]()
 
     var isEmpty: Bool { meterByClient.isEmpty }
 
