@@ -177,6 +177,7 @@ final class MeterPoller {
         case .refused(let error):
             log.warning("\(c.name): reading not billed: \(error.message)")
         }
+        // A reset waiting for this reading may go out only if billing now stands at it.
         carryOut(c.meter.reset.readingTaken(counter: WattHours(Int64(reading.energyWattHours)), billedCounter: c.account.counter,
                                             meter: c.name), c)
         plant.decideAndDrive(c, nowMono: nowMono)
