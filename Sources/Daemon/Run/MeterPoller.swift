@@ -215,8 +215,9 @@ final class MeterPoller {
         carryOut(c.meter.reset.resetAnswered(confirmed: true, meter: c.name), c)
     }
 
-    /// The meter's counter is 0 from now: bill up to the last reading, continue from zero.
+    /// The reset the meter confirmed, journaled and logged.
     private func journalMeterReset(_ c: Circuit) {
+        // The meter's counter is 0 from now: bill up to the last reading, continue from zero.
         if let event = c.account.meterResetEvent(atMs: Clock.wallMs(), boot: Clock.bootStamp(bootID)) {
             do { try plant.commit([event], to: c) } catch {
                 // Not journaled: the next reading shows a counter that went back, which re-baselines

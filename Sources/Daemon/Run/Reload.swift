@@ -29,8 +29,8 @@ extension Daemon {
         }
         config = next
         plant.reconfigure(next, nowWall: Clock.wallMs())
-        poller.reconfigure(pollIntervalMs: next.pollInterval.value)
         payments?.reconfigure(settings: next.iota)
+        poller.reconfigure(pollIntervalMs: next.pollInterval.value)
         plant.decideAndDriveAll(nowMono: Clock.monotonicMs())
         log.notice("configuration reloaded from \(configPath)")
         return nil
