@@ -67,13 +67,26 @@ import Testing
 
     /// While the reset is on the bus, a new request starts a read-then-reset of its own; it hears
     /// the answer in flight too (as the daemon always did).
-    @Test func aRequestDuringTheResetStartsAnotherAndHearsThisAnswer() {
+    @Test func aRequestDuringTheResetJoinsItAndStartsNoOther() {
         var reset = asked()
         _ = reset.readingTaken(counter: WattHours(3), billedCounter: WattHours(3), meter: "a")
         reset.resetSent()
         reset.request(by: 9)
-        #expect(reset.step == .read)
+        #expect(reset.step == nil)                       // no second read-then-reset
         #expect(reset.resetAnswered(confirmed: true, meter: "a") == .confirmed([7, 8, 9]))
-        #expect(reset.step == .read && reset.requesters.isEmpty)
+        #expect(reset.step == nil && reset.requesters.isEmpty)
+        reset.request(by: 10)                            // after the answer: a new reset
+        #expect(reset.step == .read)
+    }
+
+    @Test func aRequestDuringAResetThatFailsHearsTheFailure() {
+        var reset = asked()
+        _ = reset.readingTaken(counter: WattHours(3), billedCounter: WattHours(3), meter: "a")
+        reset.resetSent()
+        reset.request(by: 9)
+        #expect(reset.resetFailed(meter: "a", why: "timeout")
+                == .refuse([7, 8, 9], .unavailable("a: the meter did not confirm the reset: timeout")))
+        reset.request(by: 10)
+        #expect(reset.step == .read)
     }
 }

@@ -13,6 +13,8 @@ struct ResetEnergy: Equatable {
     private(set) var step: Step?
     /// The clients waiting for the answer, in the order they asked.
     private(set) var requesters: [ControlClientID] = []
+    /// The reset request is on the bus, its answer not yet in.
+    private(set) var resetInFlight = false
 
     /// What the poller does with the waiting clients.
     enum Action: Equatable {
@@ -25,15 +27,19 @@ struct ResetEnergy: Equatable {
         case confirmed([ControlClientID])
     }
 
-    /// A client asked; a second request while one is under way joins it.
+    /// A client asked; a second request while one is under way joins it, also while the reset
+    /// request is on the bus: the meter is about to be at 0, and resetting it twice would only
+    /// cost a second read and a second journal record.
     mutating func request(by id: ControlClientID) {
-        if step == nil { step = .read }
+        if step == nil && !resetInFlight { step = .read }
         requesters.append(id)
     }
 
-    /// The reset request has gone out on the bus. A request arriving while it is in flight starts
-    /// a new read-then-reset, and hears the answer to this one too.
-    mutating func resetSent() { step = nil }
+    /// The reset request has gone out on the bus.
+    mutating func resetSent() {
+        step = nil
+        resetInFlight = true
+    }
 
     /// A reading of the meter was taken and offered for billing: the reset may follow only if the
     /// account's counter now stands at it (billed in memory or journaled; nil: the account has no
@@ -57,6 +63,7 @@ struct ResetEnergy: Equatable {
 
     /// The meter answered the reset request: with the reset's echo (`confirmed`), or otherwise.
     mutating func resetAnswered(confirmed: Bool, meter: String) -> Action {
+        resetInFlight = false
         guard confirmed else { return refuseAll(.unavailable("\(meter): the meter refused the reset")) }
         let waiting = requesters
         requesters = []
@@ -65,7 +72,8 @@ struct ResetEnergy: Equatable {
 
     /// The reset request got no answer (timeout, CRC, port gone).
     mutating func resetFailed(meter: String, why: String) -> Action {
-        refuseAll(.unavailable("\(meter): the meter did not confirm the reset: \(why)"))
+        resetInFlight = false
+        return refuseAll(.unavailable("\(meter): the meter did not confirm the reset: \(why)"))
     }
 
     private mutating func refuseAll(_ error: ControlError) -> Action {
