@@ -39,8 +39,8 @@ FUZZ_SECONDS ?= 8
 # A hung end-to-end test fails after this many seconds (pytest-timeout) instead of hanging CI.
 E2E_TIMEOUT  ?= 300
 # The stages of `make check`, in order; Tests/check.sh runs each as `make <stage>`, times it, and
-# ends with one "N passed, M failed, K skipped" line.
-CHECK_STAGES ?= builds test fuzz e2e e2e-aarch64 check-gpio check-trixie e2e-trixie
+# ends with one "N passed, M failed, K skipped" line. `a+b`: stages a and b at the same time (see there).
+CHECK_STAGES ?= builds test fuzz+check-gpio e2e e2e-aarch64 check-trixie e2e-trixie
 
 APT_PACKAGES := libgpiod-dev libcurl4-openssl-dev socat pkg-config gpiod mbpoll file busybox-static \
                 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static binutils-aarch64-linux-gnu \

@@ -3,6 +3,11 @@
 #
 #   bash Tests/check.sh STAGE...        (the Makefile passes $(CHECK_STAGES))
 #
+# STAGE may be two or more stages joined by `+` (e.g. fuzz+check-gpio): they run at the same time,
+# each with its own log, printed when it ends. Only stages that each keep about one core busy and
+# assert no latency of their own host are joined (the fuzzers; check-gpio's VMs measure time inside
+# the guest, against its own clock).
+#
 # Every stage runs even when an earlier one failed, so one CI run shows every problem. Each stage
 # has a time limit (CHECK_STAGE_TIMEOUT seconds, default 1200) so nothing can hang CI. After each
 # stage a line says its time and its counts; at the end a table of stage times and, as the very
@@ -65,13 +70,9 @@ count() {
     echo "$passed $failed $skipped"
 }
 
-for stage in "$@"; do
-    log="$LOGS/$stage.log"
-    echo "=== check: stage $stage"
-    started=$(date +%s)
-    timeout -k 30 "$STAGE_TIMEOUT" make --no-print-directory "$stage" 2>&1 | tee "$log"
-    status="${PIPESTATUS[0]}"
-    elapsed=$(( $(date +%s) - started ))
+# Counts one finished stage: its line, its time, the totals.
+finish() {
+    local stage="$1" status="$2" elapsed="$3" log="$LOGS/$1.log" verdict passed failed skipped
     [[ "$status" -eq 124 ]] && echo "check: stage $stage timed out after ${STAGE_TIMEOUT}s" | tee -a "$log"
     read -r passed failed skipped < <(count "$log" "$status")
     total_passed=$(( total_passed + passed ))
@@ -80,6 +81,36 @@ for stage in "$@"; do
     if [[ "$status" -eq 0 ]]; then verdict=ok; else verdict="FAILED (exit $status)"; failed_stages+=("$stage"); fi
     times+=("$(printf '%-18s %5d s  %s' "$stage" "$elapsed" "$verdict")")
     echo "=== check: stage $stage $verdict in ${elapsed}s ($passed passed, $failed failed, $skipped skipped)"
+}
+
+for group in "$@"; do
+    IFS=+ read -r -a stages <<< "$group"
+    if [[ "${#stages[@]}" -eq 1 ]]; then
+        stage="$group"
+        echo "=== check: stage $stage"
+        started=$(date +%s)
+        timeout -k 30 "$STAGE_TIMEOUT" make --no-print-directory "$stage" 2>&1 | tee "$LOGS/$stage.log"
+        status="${PIPESTATUS[0]}"
+        finish "$stage" "$status" $(( $(date +%s) - started ))
+        continue
+    fi
+    # Side by side: each stage's status and end time in a file of its own, its log shown at the end.
+    echo "=== check: stages ${stages[*]} side by side"
+    started=$(date +%s)
+    pids=()
+    for stage in "${stages[@]}"; do
+        ( timeout -k 30 "$STAGE_TIMEOUT" make --no-print-directory "$stage" > "$LOGS/$stage.log" 2>&1
+          echo "$? $(date +%s)" > "$LOGS/$stage.status" ) &
+        pids+=("$!")
+    done
+    wait "${pids[@]}"
+    for stage in "${stages[@]}"; do
+        echo "=== check: stage $stage (ran beside the others of $group)"
+        cat "$LOGS/$stage.log"
+        read -r status ended < "$LOGS/$stage.status" || { status=1; ended=$(date +%s); }
+        finish "$stage" "$status" $(( ended - started ))
+    done
+    times+=("$(printf '%-18s %5d s  %s' "$group" $(( $(date +%s) - started )) "(wall clock of the stages above, side by side)")")
 done
 
 echo "=== check: stage times"

@@ -24,7 +24,7 @@ extension Configuration {
 struct ConfigParser {
     let path: String
     var configuration = Configuration()
-    var globalKeyLines: [String: Int] = [:]
+    var globalKeyLines = [String: Int]()
     var drafts: [MeterDraft] = []
     /// Inside a section whose header was refused: its keys are skipped, not blamed on the globals.
     var inBadSection = false
@@ -166,9 +166,9 @@ struct ConfigParser {
 
     /// Meters share one bus and one GPIO chip: addresses, lines and receive addresses are unique.
     mutating func checkConflicts() {
-        var addresses: [Int: (String, Int)] = [:]
-        var lines: [Int: (String, Int)] = [:]
-        var iotaAddresses: [IotaAddress: (String, Int)] = [:]
+        var addresses = [Int: (String, Int)]()
+        var lines = [Int: (String, Int)]()
+        var iotaAddresses = [IotaAddress: (String, Int)]()
         for draft in drafts where !draft.failedKeys.contains("modbus.address") {
             let addressLine = draft.keyLines["modbus.address"] ?? draft.line
             if let (other, line) = addresses[draft.config.modbusAddress] {

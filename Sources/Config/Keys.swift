@@ -86,7 +86,7 @@ struct MeterDraft {
     var name: String
     var line: Int
     /// Line of each key seen, for duplicate and conflict messages.
-    var keyLines: [String: Int] = [:]
+    var keyLines = [String: Int]()
     /// Keys whose value was refused: not reported again as missing or conflicting.
     var failedKeys: Set<String> = []
     var config: MeterConfig

@@ -49,7 +49,7 @@ enum SnapshotCodec {
         w.byte(s.emergencyArmed ? 1 : 0)
         w.byte(s.relayOverride.rawValue)
         // sorted: a Set's order changes from run to run, and equal states should give equal bytes
-        let digests = s.creditedDigests.texts.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        let digests = s.creditedDigests.texts.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         w.unsigned(UInt64(digests.count))
         for digest in digests { w.digest(digest) }
         w.unsigned(UInt64(s.recentPayments.count))

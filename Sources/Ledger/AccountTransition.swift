@@ -20,12 +20,15 @@ extension AccountState {
     public mutating func apply(_ event: AccountEvent) throws(LedgerError) {
         var next = self
         // Copy-on-write would duplicate the whole digest set for every credited payment while
-        // `self` still shares it (quadratic replay: 16 s for a million records). `next` holds the
-        // set alone while it works; a refused event gives it back unchanged — `transition` inserts
-        // a digest only as its last step, after everything that can throw.
+        // `self` still shares it (quadratic replay: 16 s for a million records), and the recent
+        // payments for every credit. `next` holds both alone while it works; a refused event gives
+        // them back unchanged: `transition` changes them only as its last steps, after everything
+        // that can throw.
         creditedDigests = CreditedDigests()
+        recentPayments = []
         do { try next.transition(event) } catch {
             creditedDigests = next.creditedDigests
+            recentPayments = next.recentPayments
             throw error
         }
         self = next
@@ -83,15 +86,16 @@ extension AccountState {
         }
         credited = try credited.adding(payment.amount)
         paymentCount = try increment(paymentCount, "payment count")
-        recentPayments.append(payment)
-        if recentPayments.count > AccountState.recentPaymentLimit {
-            recentPayments.removeFirst(recentPayments.count - AccountState.recentPaymentLimit)
-        }
         // Emergency credit is repaid first: the top-up covers the debt because balance already counts
         // it. Only once the balance is positive again is emergency credit re-armed for next time.
         if try credited.subtracting(try charged(billed: billed)).value > 0 {
             emergencyGranted = .zero
             emergencyArmed = true
+        }
+        // Last, after everything that can throw (see `apply`).
+        recentPayments.append(payment)
+        if recentPayments.count > AccountState.recentPaymentLimit {
+            recentPayments.removeFirst(recentPayments.count - AccountState.recentPaymentLimit)
         }
     }
 

@@ -1,10 +1,5 @@
 import CSystem
 
-/// The parity bit a serial line adds to each character.
-public enum SerialParity: Equatable, Sendable {
-    case none, even, odd
-}
-
 /// termios: serial devices set up for Modbus RTU, and the simulator's pseudo-terminal.
 public enum Terminal {
     /// The baud rates a serial line may be set to (DESIGN §3.2: 1200…115200 with a B-constant;
@@ -29,13 +24,18 @@ public enum Terminal {
 
     /// Opens `device` for Modbus RTU: non-blocking, exclusive, raw 8-bit clean mode, no flow
     /// control, at `baud` with the given character format; the input and output queues flushed.
-    public static func openSerial(_ device: String, baud: Int, dataBits: Int, parity: SerialParity,
+    ///
+    /// The format comes as termios's own primitives — a parity bit or not (PARENB), odd or even
+    /// (PARODD) — not as a parity type: the one type for the concept is Config's `Parity`, which
+    /// this module may not import (OS imports only CSystem), and `SerialPort` translates it here.
+    public static func openSerial(_ device: String, baud: Int, dataBits: Int, parityBit: Bool, oddParity: Bool,
                                   stopBits: Int) throws(SystemError) -> FileDescriptor {
         guard let speed = speed(forBaud: baud) else { throw SystemError("set the baud rate of", device, errno: .EINVAL) }
         let fd = try FileDescriptor.open(device, .readWrite, .noControllingTerminal | .nonBlocking)
         do {
             try configure(fd, device, speed: speed,
-                          flags: controlFlags(dataBits: dataBits, parity: parity, stopBits: stopBits), parity: parity != .none)
+                          flags: controlFlags(dataBits: dataBits, parityBit: parityBit, oddParity: oddParity, stopBits: stopBits),
+                          parity: parityBit)
         } catch {
             fd.close()
             throw error
@@ -85,7 +85,7 @@ public enum Terminal {
     }
 
     /// The termios c_cflag bits for a character format (CSIZE, PARENB, PARODD, CSTOPB).
-    static func controlFlags(dataBits: Int, parity: SerialParity, stopBits: Int) -> tcflag_t {
+    static func controlFlags(dataBits: Int, parityBit: Bool, oddParity: Bool, stopBits: Int) -> tcflag_t {
         var flags: tcflag_t
         switch dataBits {
         case 5: flags = tcflag_t(CS5)
@@ -93,11 +93,7 @@ public enum Terminal {
         case 7: flags = tcflag_t(CS7)
         default: flags = tcflag_t(CS8)
         }
-        switch parity {
-        case .none: break
-        case .even: flags |= tcflag_t(PARENB)
-        case .odd: flags |= tcflag_t(PARENB) | tcflag_t(PARODD)
-        }
+        if parityBit { flags |= oddParity ? tcflag_t(PARENB) | tcflag_t(PARODD) : tcflag_t(PARENB) }
         if stopBits == 2 { flags |= tcflag_t(CSTOPB) }
         return flags
     }

@@ -55,13 +55,14 @@ import OS
 
 /// Which transaction goes on the bus next, from the circuits' poll states.
 @Suite struct BusTurnTests {
-    func poll(_ next: Int64, blocks: Int = 0, reset: MeterPoll.ResetEnergyStep? = nil) throws -> Circuit {
+    func poll(_ next: Int64, blocks: Int = 0, reset: ResetEnergy.Step? = nil) throws -> Circuit {
         let meter = try Configuration.parse(text: "[meter a]\nrelay.line = 1\ntariff = 1 IOTA/kWh\n", path: "/test.conf").meters[0]
         let account = try Account(state: AccountState(tariff: meter.tariff), policy: AccountPolicy(tariff: meter.tariff),
                                    startedAtMs: WallClockMs(0))
         let c = Circuit(config: meter, account: account, outputs: CircuitOutputs(), nowMono: next)
         c.meter.blocks = Array(repeating: [0], count: blocks)
-        c.meter.resetEnergyStep = reset
+        if reset != nil { c.meter.reset.request(by: 1) }
+        if reset == .reset { _ = c.meter.reset.readingTaken(counter: WattHours(0), billedCounter: WattHours(0), meter: "a") }
         return c
     }
 

@@ -71,8 +71,8 @@ import Config
         if format.parity == .none && format.dataBits == 8 {
             #expect(t.c_cflag & tcflag_t(CSIZE | PARENB) == tcflag_t(CS8))
         }
-        let parity: SerialParity = format.parity == .none ? .none : format.parity == .even ? .even : .odd
-        let flags = Terminal.controlFlags(dataBits: format.dataBits, parity: parity, stopBits: format.stopBits)
+        let flags = Terminal.controlFlags(dataBits: format.dataBits, parityBit: format.parity != .none,
+                                          oddParity: format.parity == .odd, stopBits: format.stopBits)
         #expect(flags & tcflag_t(CSIZE) == tcflag_t(format.dataBits == 8 ? CS8 : CS7))
         #expect((flags & tcflag_t(PARENB) != 0) == (format.parity != .none))
         #expect((flags & tcflag_t(PARODD) != 0) == (format.parity == .odd))

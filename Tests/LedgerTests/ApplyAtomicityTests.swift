@@ -2,8 +2,9 @@ import Testing
 import TestSupport
 @testable import Ledger
 
-/// `AccountState.apply` hands its digest set to the working copy (no copy-on-write per payment);
-/// a refused event must still leave the state, digests included, exactly as it was.
+/// `AccountState.apply` hands its digest set and recent payments to the working copy (no
+/// copy-on-write per payment); a refused event must still leave the state, both included, exactly
+/// as it was.
 @Suite struct ApplyAtomicityTests {
     @Test func aRefusedEventLeavesTheDigestsAndEverythingElseUnchanged() throws {
         var state = AccountState(tariff: Tariff(pricePerKWh: Nanos(250_000_000)))
@@ -21,5 +22,19 @@ import TestSupport
             try state.apply(.paymentCredited(Payment(digest: txDigest("big"), amount: Nanos(Int64.max), checkpoint: 1, timestampMs: 1)))
         }
         #expect(state == before)
+    }
+
+    /// A credit refused at its last check (here: billing before the tariff segment start, which only
+    /// a damaged journal could describe) must not keep the payment among the recent ones.
+    @Test func aCreditRefusedAfterItsAmountWasAddedLeavesTheRecentPaymentsUnchanged() throws {
+        var state = AccountState(tariff: Tariff(pricePerKWh: Nanos(250_000_000)))
+        try state.apply(.manualCredit(amount: Nanos(7), note: "first", atMs: 1))
+        state.segmentStart = WattHours(10)
+        let before = state
+        #expect(throws: LedgerError.self) {
+            try state.apply(.manualCredit(amount: Nanos(5), note: "refused", atMs: 2))
+        }
+        #expect(state == before)
+        #expect(state.recentPayments.count == 1 && state.credited == Nanos(7))
     }
 }

@@ -163,7 +163,7 @@ import Testing
         let (master, terminal, path) = try Terminal.openPseudoTerminal()
         defer { master.close(); terminal.close() }
         #expect(path.hasPrefix("/dev/pts/"))
-        let port = try Terminal.openSerial(path, baud: 9600, dataBits: 8, parity: .none, stopBits: 1)
+        let port = try Terminal.openSerial(path, baud: 9600, dataBits: 8, parityBit: false, oddParity: false, stopBits: 1)
         defer { port.close() }
         try master.writeAll([0x01, 0x03, 0x00, 0xFF])
         #expect(try port.wait(for: .readable, timeoutMs: 1000).contains(.readable))
@@ -174,14 +174,14 @@ import Testing
         try Terminal.flushInput(port, path)
         #expect(Terminal.speed(forBaud: 14400) == nil && Terminal.supportedBauds.count == 9)
         #expect(throws: SystemError("set the baud rate of", path, errno: .EINVAL)) {
-            try Terminal.openSerial(path, baud: 14400, dataBits: 8, parity: .none, stopBits: 1)
+            try Terminal.openSerial(path, baud: 14400, dataBits: 8, parityBit: false, oddParity: false, stopBits: 1)
         }
     }
 
     @Test func theCharacterFormatBits() {
-        #expect(Terminal.controlFlags(dataBits: 8, parity: .none, stopBits: 1) == tcflag_t(CS8))
-        #expect(Terminal.controlFlags(dataBits: 7, parity: .even, stopBits: 1) == tcflag_t(CS7) | tcflag_t(PARENB))
-        #expect(Terminal.controlFlags(dataBits: 8, parity: .odd, stopBits: 2)
+        #expect(Terminal.controlFlags(dataBits: 8, parityBit: false, oddParity: false, stopBits: 1) == tcflag_t(CS8))
+        #expect(Terminal.controlFlags(dataBits: 7, parityBit: true, oddParity: false, stopBits: 1) == tcflag_t(CS7) | tcflag_t(PARENB))
+        #expect(Terminal.controlFlags(dataBits: 8, parityBit: true, oddParity: true, stopBits: 2)
                 == tcflag_t(CS8) | tcflag_t(PARENB) | tcflag_t(PARODD) | tcflag_t(CSTOPB))
     }
 }

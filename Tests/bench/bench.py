@@ -575,11 +575,9 @@ def main():
 
 # Why a figure is over budget, as far as it was found out (written under the table when it fails).
 WHY = {
-    "stripped firmware size": "The binary grew with the payments merge: just before it (on the demo branch) x86_64 was "
-        "622,408 B and aarch64 531,936 B. -Osize, -function-sections and --gc-sections are on "
-        "already; `nm --size-sort` shows no single large symbol (the largest are Daemon.recoverJournal, "
-        "Request.parse, the stdlib's Unicode NFD tables, Reply.metrics, each ~10 KB): the growth is spread "
-        "over the payment poller, IotaRPC's decoders and the libcurl transport.",
+    "stripped firmware size": "Over only if a change added code: both firmwares were cut under 512 KiB at "
+        "stop 20 (the stdlib's Unicode tables answered as for ASCII, no generic sorts). `nm --size-sort -S "
+        ".build-embedded/release/tanglemeter` shows which symbols grew.",
     "poll-schedule jitter": "Not settled on this machine. Quiet, the schedule holds to 1-8 ms; flooded, runs on "
         "this shared 2-core machine (load average 8-12 from other builds) gave from 12 ms to 236 ms, and the "
         "236 ms run also logged a serial timeout: a reply more than 200 ms late, while the daemon's journal saw "
@@ -588,12 +586,11 @@ WHY = {
         "deadline; with its own core (clients pinned to the other) outliers of 12 ms remain, and the `watch` "
         "stamp is taken when the reply is handled, so it includes meter-sim's wake-up on the busy core. A quiet "
         "multi-core machine, or request stamps taken by meter-sim, is needed to show the 5 ms budget either way.",
-    "recovery of a 1,000,000-record journal": "Quadratic in the number of credited payments: replay goes "
-        "through Account.apply / AccountState.apply, which apply each event to a copy (`var next = self`) and "
-        "insert the digest into the copy, so the creditedDigests set is copied on every payment credit "
-        "(copy-on-write). The same million records with manual credits instead of payments recover in about "
-        "a second on this loaded machine (0.7-1.4 s across runs; see the row). JournalBenchmarks does not catch it: it replays with a test apply "
-        "function, not Account.",
+    "recovery of a 1,000,000-record journal": "Over only on a slow or loaded host: replay applies each event "
+        "to a copy of the account state (atomicity); the digest set and the recent payments are handed to the "
+        "copy rather than copied (they once made replay quadratic), and the snapshot written after recovery "
+        "sorts 50,000 digests. `perf record` on .build-embedded/release/tanglemeter shows where the rest goes "
+        "(CRC32C, field decoding, retain/release of the state's copy).",
 }
 
 

@@ -14,8 +14,8 @@ public final class ControlServer<Framer: ControlFraming> {
     /// Sent to a watching client whose input ends (DESIGN §3.3: a watch ends with `OK` when the
     /// client sends a line or closes), before its connection is closed.
     private let watchEnd: [UInt8]
-    private var clients: [ControlClientID: ControlConnection<Framer>] = [:]
-    private var idByFD: [Int32: ControlClientID] = [:]
+    private var clients = [ControlClientID: ControlConnection<Framer>]()
+    private var idByFD = [Int32: ControlClientID]()
     private var nextID: ControlClientID = 1
     /// An fd kept open so that at EMFILE one can be freed to accept-and-close the newcomer.
     private var reserveFD: FileDescriptor?

@@ -12,7 +12,7 @@ public final class GpiodBackend: GPIOBackend {
     private var chip: OpaquePointer?
     private var chipName = ""
     /// Each claimed line's handle: the v1 line or the v2 request.
-    private var lines: [UInt32: OpaquePointer] = [:]
+    private var lines = [UInt32: OpaquePointer]()
 
     public init(chip: String) { self.chipSelector = chip }
 
@@ -72,7 +72,7 @@ public final class GpiodBackend: GPIOBackend {
             }
             if let chip { library.closeChip(chip) }
         }
-        lines = [:]
+        lines = [UInt32: OpaquePointer]()
         chip = nil
     }
 

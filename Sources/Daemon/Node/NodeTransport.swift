@@ -37,10 +37,10 @@ public final class NodeTransport {
     private let userAgent: String
     private let multi: UnsafeMutableRawPointer
     /// fd → poll(2) events libcurl wants, kept up to date by the socket callback.
-    private var watched: [Int32: Readiness] = [:]
+    private var watched = [Int32: Readiness]()
     /// Monotonic ms at which libcurl wants `handleTimeout()`, set by the timer callback.
     private var timerDeadlineMs: Int64? = nil
-    private var inFlight: [NodeRequestID: NodeRequest] = [:]
+    private var inFlight = [NodeRequestID: NodeRequest]()
     private var completed: [NodeCompletion] = []
     private var lastID: UInt64 = 0
 

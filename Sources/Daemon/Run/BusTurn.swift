@@ -1,5 +1,5 @@
 /// The next transaction on the shared bus, chosen from the circuits' meter poll states (indices
-/// into the plant's circuits). No I/O: `MeterPolling` starts what this chooses.
+/// into the plant's circuits). No I/O: `MeterPoller` starts what this chooses.
 enum BusTurn: Equatable {
     /// Send the meter its `reset-energy`: the reading before it has been billed.
     case reset(Int)
@@ -15,8 +15,8 @@ enum BusTurn: Equatable {
     /// several reads (the Eastron meters: its parts make one reading, so it goes on at once), then
     /// the meter whose poll is most overdue.
     static func next(_ circuits: [Circuit], nowMono: Int64) -> BusTurn {
-        if let i = circuits.firstIndex(where: { $0.meter.resetEnergyStep != nil }) {
-            return circuits[i].meter.resetEnergyStep == .reset ? .reset(i) : .read(i, block: 0)
+        if let i = circuits.firstIndex(where: { $0.meter.reset.step != nil }) {
+            return circuits[i].meter.reset.step == .reset ? .reset(i) : .read(i, block: 0)
         }
         if let i = circuits.firstIndex(where: { !$0.meter.blocks.isEmpty }) {
             return .read(i, block: circuits[i].meter.blocks.count)

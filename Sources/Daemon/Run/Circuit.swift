@@ -12,7 +12,7 @@ final class Circuit {
     var account: Account
     /// The relay decision in force, what the lines are driven to, and the LED's blink schedule.
     var outputs: CircuitOutputs
-    /// The meter's side, kept by `MeterPolling`.
+    /// The meter's side, kept by `MeterPoller`.
     var meter: MeterPoll
     /// When consumption was last journaled (monotonic ms).
     var lastCheckpointMono: Int64
@@ -43,13 +43,8 @@ struct MeterPoll {
     var nextPollMono: Int64
     /// The registers of the reads of the poll in progress (a model may need several per reading).
     var blocks: [[UInt16]] = []
-    /// An admin asked for `reset-energy`: at this meter's next turn on the bus the counter is read
-    /// and billed (`.read`), then the reset is sent (`.reset`), so what the meter counted since the
-    /// last poll is not lost. The clients that asked wait for the meter's answer.
-    var resetEnergyStep: ResetEnergyStep?
-    var resetRequesters: [ControlClientID] = []
-
-    enum ResetEnergyStep { case read, reset }
+    /// A `reset-energy` under way and the clients waiting for it (`ResetEnergy` decides each step).
+    var reset = ResetEnergy()
 
     init(nextPollMono: Int64) { self.nextPollMono = nextPollMono }
 

@@ -40,7 +40,7 @@ extension Daemon {
         case .line(let line):
             if peer.isWatching {
                 // Any line from a watching client ends its watch; the watch request's reply ends now.
-                watchers[peer.id] = nil
+                watch.remove(peer.id)
                 reply.ok()
                 return ControlReply(reply.text, then: .stopWatching)
             }
@@ -73,7 +73,7 @@ extension Daemon {
         case .metrics:
             reply.metrics(statusView(nowMono: nowMono))
         case .watch(let meter):
-            watchers[peer.id] = .some(meter)
+            watch.add(peer.id, meter: meter)
             return ControlReply(reply.text, then: .startWatching)
         case .credit(let name, let amount, let note):
             guard let c = plant.circuit(named: name) else { break }
@@ -114,8 +114,7 @@ extension Daemon {
             }
             // Read, billed and then reset at the meter's next turn on the bus; the reply waits for
             // the meter's answer. A second request while one is under way joins it.
-            if c.meter.resetEnergyStep == nil { c.meter.resetEnergyStep = .read }
-            c.meter.resetRequesters.append(peer.id)
+            poller.requestReset(c, by: peer.id)
             return ControlReply(bytes: [], then: .hold)
         case .reload:
             if let problem = reload() {
@@ -141,7 +140,7 @@ extension Daemon {
     }
 
     func meterView(_ c: Circuit, nowMono: Int64) -> MeterStatusView {
-        let counters = bus.counters(for: c.slave)
+        let counters = poller.counters(for: c.slave)
         let reading = c.meter.reading.map { r in
             MeterReadingView(voltageDecivolts: Int64(r.voltageDecivolts), currentMilliamps: Int64(r.currentMilliamps),
                              powerDeciwatts: Int64(r.powerDeciwatts), energyWh: Int64(r.energyWattHours),
@@ -167,13 +166,11 @@ extension Daemon {
 
     /// One `watch` line to every client watching this meter (or all meters).
     func pushWatchLine(for c: Circuit) {
-        if watchers.isEmpty { return }
+        if watch.isEmpty { return }
         let line = Array(watchLine(unixMs: Clock.wallMs(), meter: meterView(c, nowMono: Clock.monotonicMs()),
                                    moneyKnown: !journal.isDamaged).utf8)
         let now = Clock.monotonicMs()
-        for (id, filter) in watchers where filter == nil || filter! == c.name {
-            if !server.push(line, to: id, now: now) { watchers[id] = nil }
-        }
+        watch.push(line, about: c.name) { id, line in server.push(line, to: id, now: now) }
     }
 }
 

@@ -18,26 +18,26 @@ struct DaemonFailure: Error {
 ///
 /// - `journal` (`JournalGate`): the journal file, the one `commit` path, damage, outages, compaction;
 /// - `plant` (`Plant`): the circuits, their accounts, relay decisions and LED schedules, the GPIO lines;
-/// - `bus` (`MeterBus`): one Modbus transaction at a time on the serial line (`MeterPolling.swift`);
+/// - `poller` (`MeterPoller`): the serial bus, one Modbus transaction at a time, each reading billed
+///   through the plant; `reset-energy`'s steps decided by `ResetEnergy`;
 /// - `payments` (`PaymentService`): the node, handed the plant as its `PaymentSink`;
-/// - `server` (`ControlServer`): the socket, answered from all of them (`Commands.swift`).
+/// - `server` (`ControlServer`): the socket, answered from all of them (`Commands.swift`);
+/// - `watch` (`WatchStreams`): which clients watch which meter's readings.
 final class Daemon {
     let configPath: String
     var config: Configuration
     let log: Log
     let journal: JournalGate
     let plant: Plant
-    var bus: MeterBus<SerialPort>
+    /// Made once the server is: it answers `reset-energy` requesters and watchers through it.
+    private(set) var poller: MeterPoller!
     let signals: SignalSource
     var server: ControlServer<LineFramer>!
-    /// Watching clients and the meter each watches (nil: all).
-    var watchers: [ControlClientID: String?] = [:]
+    let watch = WatchStreams()
     var payments: PaymentService?
     /// `watchdog.device`, armed at the end of start-up and petted by the loop.
     var watchdog: Watchdog?
     let startedMono: Int64
-    /// This boot, for the boot stamps of meter readings (the jump limit's clock).
-    let bootID = Clock.bootID()
     /// Set by SIGTERM/SIGINT: the loop finishes the bus transaction in flight, then stops.
     var stopRequestedMono: Int64?
 
@@ -49,13 +49,6 @@ final class Daemon {
         let nowWall = Clock.wallNow()
 
         do { signals = try SignalSource() } catch { throw DaemonFailure(status: 2, message: error.message) }
-
-        // The bus: a device that is missing now is a meter fault, not a reason to refuse to start.
-        let timing = BusTiming(baud: config.serial.baud, format: config.serial.format,
-                               responseTimeoutMs: config.serial.timeout.value)
-        let port = SerialPort.closed(device: config.serial.device, baud: config.serial.baud,
-                                     format: config.serial.format)
-        bus = MeterBus(link: port, timing: timing)
 
         // GPIO: every line claimed inactive, so nothing is switched on by starting.
         var gpiod: GpiodBackend? = nil
@@ -122,6 +115,10 @@ final class Daemon {
             signals.close()
             throw DaemonFailure(status: 2, message: "socket: \(error.message)")
         }
+        // The bus: a device that is missing now is a meter fault, not a reason to refuse to start.
+        poller = MeterPoller(serial: config.serial, pollIntervalMs: config.pollInterval.value, plant: plant, log: log,
+                             answer: { bytes, id in self.server.complete(bytes, to: id, now: Clock.monotonicMs()) },
+                             readingTaken: { c in self.pushWatchLine(for: c) })
 
         if !config.iota.nodes.isEmpty {
             payments = PaymentService(settings: config.iota, log: log, sink: plant)

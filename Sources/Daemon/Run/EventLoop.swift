@@ -29,12 +29,10 @@ extension Daemon {
 
             // 1. What is due by the clock. The watchdog first: it is petted only while the loop turns.
             petWatchdog(nowMono: nowMono)
-            if let stop = stopRequestedMono, !bus.isBusy || nowMono - stop >= Daemon.stopGraceMs { break }
-            if let event = bus.handleTimer(nowMicros: nowMicros) { handle(busEvent: event, nowMono: nowMono) }
-            let nextPoll = startDuePoll(nowMono: nowMono)
-            if let event = bus.handleTimer(nowMicros: Clock.monotonicMicros()) {    // send it now if the line is quiet
-                handle(busEvent: event, nowMono: nowMono)
-            }
+            if let stop = stopRequestedMono, !poller.isBusy || nowMono - stop >= Daemon.stopGraceMs { break }
+            poller.handleTimer(nowMicros: nowMicros, nowMono: nowMono)
+            let nextPoll = stopRequestedMono == nil ? poller.startDuePoll(nowMono: nowMono) : nil
+            poller.handleTimer(nowMicros: Clock.monotonicMicros(), nowMono: nowMono)    // send it now if the line is quiet
             plant.checkpointIfDue(nowMono: nowMono)
             journal.checkIfDue(nowMono: nowMono, everyMs: Daemon.decisionTickMs)
             plant.decideAndDriveAll(nowMono: nowMono)     // a damaged journal opens every relay here
@@ -47,7 +45,7 @@ extension Daemon {
             func consider(_ t: Int64?) { if let t, t < deadline { deadline = t } }
             consider(nextPoll)
             consider(nextLed)
-            consider(bus.nextDeadline().map { ($0 + 999) / 1000 })
+            consider(poller.nextDeadlineMono)
             consider(server.nextDeadline())
             consider(payments?.nextDeadline(nowMono: nowMono))
             consider(watchdog?.nextPetMono)
@@ -58,7 +56,7 @@ extension Daemon {
             fds.removeAll()
             let signalIndex = fds.add(signals.fd, .readable)
             var busIndex: Int? = nil
-            if bus.wantsReadable, let busFD = bus.link.descriptor { busIndex = fds.add(busFD, .readable) }
+            if let busFD = poller.readableDescriptor { busIndex = fds.add(busFD, .readable) }
             let serverStart = fds.count
             server.appendPollDescriptors(to: &fds)
             let nodeStart = fds.count
@@ -77,9 +75,8 @@ extension Daemon {
             // 4. Dispatch.
             let now = Clock.monotonicMs()
             if !fds.readiness(signalIndex).isEmpty { handleSignals() }
-            if let busIndex, !fds.readiness(busIndex).isEmpty,
-               let event = bus.handleReadable(nowMicros: Clock.monotonicMicros()) {
-                handle(busEvent: event, nowMono: now)
+            if let busIndex, !fds.readiness(busIndex).isEmpty {
+                poller.handleReadable(nowMicros: Clock.monotonicMicros(), nowMono: now)
             }
             for i in serverStart..<nodeStart {
                 let readiness = fds.readiness(i)
@@ -124,7 +121,7 @@ extension Daemon {
         plant.checkpointIfDue(nowMono: nowMono, force: true)
         plant.releaseOutputs()
         watchdog?.disarm()
-        bus.close()
+        poller.close()
         server.shutdown()
         payments?.close()
         journal.close()

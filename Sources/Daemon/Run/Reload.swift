@@ -30,6 +30,7 @@ extension Daemon {
         config = next
         plant.reconfigure(next, nowWall: Clock.wallNow())
         payments?.reconfigure(settings: next.iota)
+        poller.reconfigure(pollIntervalMs: next.pollInterval.value)
         plant.decideAndDriveAll(nowMono: Clock.monotonicMs())
         log.notice("configuration reloaded from \(configPath)")
         return nil

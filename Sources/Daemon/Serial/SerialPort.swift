@@ -108,15 +108,18 @@ public struct SerialPort: SerialLink {
         guard Terminal.supportedBauds.contains(baud) else { throw .unsupportedBaud(baud) }
     }
 
+    /// The one place Config's `Parity` becomes termios's two bits (the OS module takes primitives:
+    /// it may not import Config, and a second parity type there was the same concept twice).
     private static func open(_ device: String, baud: Int, format: SerialFormat) throws(SerialError) -> FileDescriptor {
-        let parity: SerialParity
+        let parityBit: Bool, oddParity: Bool
         switch format.parity {
-        case .none: parity = .none
-        case .even: parity = .even
-        case .odd: parity = .odd
+        case .none: (parityBit, oddParity) = (false, false)
+        case .even: (parityBit, oddParity) = (true, false)
+        case .odd: (parityBit, oddParity) = (true, true)
         }
         do {
-            return try Terminal.openSerial(device, baud: baud, dataBits: format.dataBits, parity: parity, stopBits: format.stopBits)
+            return try Terminal.openSerial(device, baud: baud, dataBits: format.dataBits, parityBit: parityBit,
+                                           oddParity: oddParity, stopBits: format.stopBits)
         } catch {
             throw .system(error)
         }

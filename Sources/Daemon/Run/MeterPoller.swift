@@ -8,20 +8,80 @@ import ModbusRTU
 
 /// The meters' side of the loop: one transaction at a time on the shared bus, meters polled
 /// round-robin at `poll.interval` each, every reading billed from the meter's own counter.
-extension Daemon {
+/// Owns the bus; the meters' poll states live in the plant's circuits (`MeterPoll`). Handed the
+/// plant, and two ways out: the reply to a `reset-energy` that waited, and a new reading's watch
+/// lines.
+final class MeterPoller {
+    private var bus: MeterBus<SerialPort>
+    /// `poll.interval`: a meter's next poll is due this long after its last one started.
+    private var pollIntervalMs: Int64
+    /// This boot, for the boot stamps of meter readings (the jump limit's clock).
+    private let bootID = Clock.bootID()
+    private let plant: Plant
+    private let log: Log
+    /// Sends a held reply to the control client that asked (`reset-energy`'s).
+    private let answer: ([UInt8], ControlClientID) -> Void
+    /// A reading was taken and its circuit decided: the watchers get their line.
+    private let readingTaken: (Circuit) -> Void
+
+    /// The bus on `serial.*`, not opened yet: a device that is missing now is a meter fault (retried
+    /// at every poll), not a reason to refuse to start.
+    init(serial: SerialSettings, pollIntervalMs: Int64, plant: Plant, log: Log,
+         answer: @escaping ([UInt8], ControlClientID) -> Void, readingTaken: @escaping (Circuit) -> Void) {
+        let timing = BusTiming(baud: serial.baud, format: serial.format, responseTimeoutMs: serial.timeout.value)
+        bus = MeterBus(link: SerialPort.closed(device: serial.device, baud: serial.baud, format: serial.format), timing: timing)
+        self.pollIntervalMs = pollIntervalMs
+        self.plant = plant
+        self.log = log
+        self.answer = answer
+        self.readingTaken = readingTaken
+    }
+
+    // MARK: what the loop asks
+
+    /// A transaction is in flight (a stop waits for it).
+    var isBusy: Bool { bus.isBusy }
+    /// The serial fd, when the bus waits for bytes on it.
+    var readableDescriptor: FileDescriptor? { bus.wantsReadable ? bus.link.descriptor : nil }
+    /// The bus's next timer (inter-frame gap, reply timeout), monotonic ms rounded up.
+    var nextDeadlineMono: Int64? { bus.nextDeadline().map { ($0 + 999) / 1000 } }
+    /// The counters of one meter's transactions, for `status`, `meter` and `metrics`.
+    func counters(for slave: UInt8) -> BusCounters { bus.counters(for: slave) }
+
+    /// The bus's timers: sends what waits for a quiet line, times out a silent meter.
+    func handleTimer(nowMicros: Int64, nowMono: Int64) {
+        if let event = bus.handleTimer(nowMicros: nowMicros) { handle(busEvent: event, nowMono: nowMono) }
+    }
+
+    /// The serial fd is readable: the reply's bytes.
+    func handleReadable(nowMicros: Int64, nowMono: Int64) {
+        if let event = bus.handleReadable(nowMicros: nowMicros) { handle(busEvent: event, nowMono: nowMono) }
+    }
+
+    /// A reload changed `poll.interval`: the next polls are scheduled with it.
+    func reconfigure(pollIntervalMs: Int64) { self.pollIntervalMs = pollIntervalMs }
+
+    /// `reset-energy` of this circuit's meter: read, billed and then reset at its next turn on the
+    /// bus; `id` is answered when the meter has answered.
+    func requestReset(_ c: Circuit, by id: ControlClientID) { c.meter.reset.request(by: id) }
+
+    func close() { bus.close() }
+
+    // MARK: the bus
+
     /// Starts the next transaction when the bus is free (`BusTurn` chooses it). Returns the
     /// monotonic ms of the next poll due, if later.
     func startDuePoll(nowMono: Int64) -> Int64? {
-        guard !bus.isBusy, stopRequestedMono == nil else { return nil }
+        guard !bus.isBusy else { return nil }
         let circuits = plant.circuits
         switch BusTurn.next(circuits, nowMono: nowMono) {
         case .reset(let i):
-            circuits[i].meter.resetEnergyStep = nil
+            circuits[i].meter.reset.resetSent()
             _ = bus.start(PZEM004T.resetEnergyRequest(slave: circuits[i].slave))
         case .read(let i, let block):
             _ = bus.start(circuits[i].config.model.readRequests(slave: circuits[i].slave)[block])
         case .poll(let i):
-            circuits[i].meter.scheduleNextPoll(nowMono: nowMono, intervalMs: config.pollInterval.value)
+            circuits[i].meter.scheduleNextPoll(nowMono: nowMono, intervalMs: pollIntervalMs)
             _ = bus.start(circuits[i].config.model.readRequests(slave: circuits[i].slave)[0])
         case .idle(let until):
             return until
@@ -30,7 +90,7 @@ extension Daemon {
     }
 
     /// Acts on the end of a bus transaction.
-    func handle(busEvent: BusEvent, nowMono: Int64) {
+    private func handle(busEvent: BusEvent, nowMono: Int64) {
         switch busEvent {
         case .completed(let request, let response, _):
             guard let c = plant.circuits.first(where: { $0.slave == request.slave }) else { return }
@@ -51,26 +111,28 @@ extension Daemon {
 
     private func failed(_ c: Circuit, _ request: ModbusRequest, why: String) {
         c.meter.blocks = []   // a reading needs every part of one poll: start over at the next
-        if case .resetEnergy = request {
-            answerResetRequesters(c, ControlError.unavailable("\(c.name): the meter did not confirm the reset: \(why)"))
-        }
+        if case .resetEnergy = request { carryOut(c.meter.reset.resetFailed(meter: c.name, why: why), c) }
         meterFailed(c, why: why)
     }
 
-    /// The reading before a reset could not be taken or billed: the reset is not sent (it would
-    /// lose what the meter counted since the last billed reading).
-    private func resetReadFailed(_ c: Circuit, why: String) {
-        c.meter.resetEnergyStep = nil
-        answerResetRequesters(c, .unavailable("\(c.name): not reset: the counter could not be read and billed first: \(why)"))
-    }
-
-    /// Answers the clients waiting for `reset-energy`: OK, or the error.
-    private func answerResetRequesters(_ c: Circuit, _ error: ControlError?) {
+    /// Answers the clients waiting for `reset-energy` as `ResetEnergy` decided: the error, or, once
+    /// the meter confirmed, the reset journaled and OK.
+    private func carryOut(_ action: ResetEnergy.Action, _ c: Circuit) {
         var reply = Reply()
-        if let error { reply.error(error) } else { reply.ok() }
+        let requesters: [ControlClientID]
+        switch action {
+        case .none:
+            return
+        case .refuse(let waiting, let error):
+            requesters = waiting
+            reply.error(error)
+        case .confirmed(let waiting):
+            requesters = waiting
+            journalMeterReset(c)
+            reply.ok()
+        }
         let bytes = Array(reply.text.utf8)
-        for id in c.meter.resetRequesters { server.complete(bytes, to: id, now: Clock.monotonicMs()) }
-        c.meter.resetRequesters.removeAll()
+        for id in requesters { answer(bytes, id) }
     }
 
     private func handleReading(_ c: Circuit, response: ModbusResponse, nowMono: Int64) {
@@ -115,16 +177,11 @@ extension Daemon {
         case .refused(let error):
             log.warning("\(c.name): reading not billed: \(error.message)")
         }
-        if c.meter.resetEnergyStep == .read {
-            // Billing stands at this reading (in memory or journaled): the reset may go out next.
-            if c.account.counter == WattHours(Int64(reading.energyWattHours)) {
-                c.meter.resetEnergyStep = .reset
-            } else {
-                resetReadFailed(c, why: "the reading was not billed")
-            }
-        }
+        // A reset waiting for this reading may go out only if billing now stands at it.
+        carryOut(c.meter.reset.readingTaken(counter: WattHours(Int64(reading.energyWattHours)), billedCounter: c.account.counter,
+                                            meter: c.name), c)
         plant.decideAndDrive(c, nowMono: nowMono)
-        pushWatchLine(for: c)
+        readingTaken(c)
     }
 
     private func logCounterEvent(_ c: Circuit, _ event: AccountEvent) {
@@ -143,7 +200,7 @@ extension Daemon {
     /// fault, with its cause — also a meter that never answered (a missing `serial.device` at start
     /// is otherwise only `meter-fault` in status).
     private func meterFailed(_ c: Circuit, why: String) {
-        if c.meter.resetEnergyStep == .read { resetReadFailed(c, why: why) }
+        carryOut(c.meter.reset.readFailed(meter: c.name, why: why), c)
         if !c.meter.faultLogged { log.warning("\(c.name): meter does not answer: \(why)") }
         c.meter.faultLogged = true
         c.meter.answering = false
@@ -152,9 +209,14 @@ extension Daemon {
     private func handleResetDone(_ c: Circuit, response: ModbusResponse) {
         guard case .resetDone = response else {
             log.error("\(c.name): the meter refused reset-energy")
-            answerResetRequesters(c, .unavailable("\(c.name): the meter refused the reset"))
+            carryOut(c.meter.reset.resetAnswered(confirmed: false, meter: c.name), c)
             return
         }
+        carryOut(c.meter.reset.resetAnswered(confirmed: true, meter: c.name), c)
+    }
+
+    /// The reset the meter confirmed, journaled and logged.
+    private func journalMeterReset(_ c: Circuit) {
         // The meter's counter is 0 from now: bill up to the last reading, continue from zero.
         if let event = c.account.meterResetEvent(atMs: Clock.wallNow(), boot: Clock.bootStamp(bootID)) {
             do { try plant.commit([event], to: c) } catch {
@@ -164,6 +226,5 @@ extension Daemon {
             }
         }
         log.notice("\(c.name): meter energy counter reset; billing continues from 0 Wh")
-        answerResetRequesters(c, nil)
     }
 }
