@@ -128,7 +128,11 @@ struct FieldReader {
     }
 
     mutating func string(limit: Int, field: String) throws(JournalError) -> String {
-        let length = try count(limit: limit, field: "\(field) length")
+        // The length read inline: `count(limit:field:)` would need "FIELD length" built for every
+        // string of every record replayed, not only for the message of a bad one.
+        let value = try unsigned()
+        guard value <= UInt64(limit) else { throw fail("\(field) length \(value) exceeds \(limit)") }
+        let length = Int(value)
         guard length <= remaining else { throw fail("\(field) runs past the record") }
         let slice = UnsafeBufferPointer(rebasing: bytes[position..<(position + length)])
         guard let text = String(validating: slice, as: UTF8.self) else {

@@ -48,8 +48,9 @@ enum SnapshotCodec {
         w.signed(s.emergencyGranted.value)
         w.byte(s.emergencyArmed ? 1 : 0)
         w.byte(s.relayOverride.rawValue)
-        // sorted: a Set's order changes from run to run, and equal states should give equal bytes
-        let digests = s.creditedDigests.texts.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        // sorted: a Set's order changes from run to run, and equal states should give equal bytes.
+        // Digests are Base58, ASCII, where String's order is the bytes' order (compared by memcmp).
+        let digests = s.creditedDigests.texts.sorted { $0 < $1 }
         w.unsigned(UInt64(digests.count))
         for digest in digests { w.digest(digest) }
         w.unsigned(UInt64(s.recentPayments.count))

@@ -18,6 +18,12 @@ extension AccountState {
     /// with its run-time effects, and which journal recovery may call directly (it needs no policy).
     /// Atomic: on a throw the state is unchanged.
     public mutating func apply(_ event: AccountEvent) throws(LedgerError) {
+        // Nine events in ten: a checkpoint changes nothing before its one check can throw, so it
+        // needs no working copy (each copy retains and releases every stored reference).
+        if case .counterCheckpoint(let counter, let atMs, let boot) = event {
+            try checkpoint(counter, atMs: atMs, boot: boot)
+            return
+        }
         var next = self
         // Copy-on-write would duplicate the whole digest set for every credited payment while
         // `self` still shares it (quadratic replay: 16 s for a million records), and the recent
@@ -46,9 +52,7 @@ extension AccountState {
         case .manualCredit(let amount, _, let atMs):
             try credit(Payment(digest: .manualCredit, amount: amount, checkpoint: 0, timestampMs: atMs))
         case .counterCheckpoint(let counter, let atMs, let boot):
-            try catchUp(to: counter, what: "checkpoint")
-            counterAtMs = atMs
-            counterBoot = boot
+            try checkpoint(counter, atMs: atMs, boot: boot)
         case .counterRebaselined(let from, let to, let atMs, let boot):
             try rebaseline(from: from, to: to, atMs: atMs, boot: boot)
             counterRebaselines = try increment(counterRebaselines, "re-baseline count")
@@ -109,6 +113,14 @@ extension AccountState {
             billed = try billed.adding(WattHours(reading.value - old.value))
         }
         counter = reading
+    }
+
+    /// Bills the counter's advance to `counter`: atomic, since nothing changes before `catchUp`'s
+    /// checks and sum have passed.
+    private mutating func checkpoint(_ counter: WattHours, atMs: WallClockMs, boot: BootStamp?) throws(LedgerError) {
+        try catchUp(to: counter, what: "checkpoint")
+        counterAtMs = atMs
+        counterBoot = boot
     }
 
     /// Bills up to `from` (the last good reading), then continues from `to` without billing the step.

@@ -37,4 +37,23 @@ import TestSupport
         #expect(state == before)
         #expect(state.recentPayments.count == 1 && state.credited == Nanos(7))
     }
+
+    /// A checkpoint is applied in place, without the working copy: a refused one must change nothing.
+    @Test func aRefusedCheckpointLeavesTheStateUnchanged() throws {
+        var state = AccountState(tariff: Tariff(pricePerKWh: Nanos(250_000_000)))
+        try state.apply(.counterCheckpoint(counter: WattHours(100), atMs: 1, boot: nil))
+        try state.apply(.counterCheckpoint(counter: WattHours(105), atMs: 2, boot: nil))
+        let before = state
+        #expect(throws: LedgerError.self) {        // behind the billed counter
+            try state.apply(.counterCheckpoint(counter: WattHours(50), atMs: 3, boot: nil))
+        }
+        #expect(state == before)
+        state.billed = WattHours(Int64.max)
+        let full = state
+        #expect(throws: LedgerError.self) {        // the billed total would overflow
+            try state.apply(.counterCheckpoint(counter: WattHours(106), atMs: 4, boot: nil))
+        }
+        #expect(state == full && state.billed == WattHours(Int64.max) && state.counter == WattHours(105))
+    }
 }
+
